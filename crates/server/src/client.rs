@@ -1,0 +1,145 @@
+//! Clients: `Client` is the state a connection task owns (selected db, protocol, MULTI queue,
+//! subscriptions); `ClientHandle` is what the rest of the server may see of it (CLIENT LIST,
+//! CLIENT KILL, pub/sub delivery), kept in `Core::clients`.
+
+use crate::keyspace::{Key, WatchFlag};
+use bytes::Bytes;
+use ferrodis_resp::Proto;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use tokio::sync::mpsc::UnboundedSender;
+
+pub type ClientId = u64;
+
+/// Messages to a connection task from elsewhere in the server.
+#[derive(Debug)]
+pub enum ClientMsg {
+    /// Bytes to write as they are (pub/sub messages, MONITOR lines).
+    Data(Bytes),
+    /// CLIENT KILL, or the server is shutting down.
+    Kill,
+}
+
+/// CLIENT REPLY mode.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    Skip,
+    /// Set by SKIP: the command being run now has its reply dropped.
+    SkipThis,
+}
+
+/// Connection kinds for CLIENT LIST flags and CLIENT KILL TYPE.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ClientKind {
+    Normal,
+    Replica,
+    Master,
+    PubSub,
+}
+
+impl ClientKind {
+    pub fn from_name(name: &[u8]) -> Option<ClientKind> {
+        let n = name.to_ascii_lowercase();
+        match n.as_slice() {
+            b"normal" => Some(ClientKind::Normal),
+            b"replica" | b"slave" => Some(ClientKind::Replica),
+            b"master" => Some(ClientKind::Master),
+            b"pubsub" => Some(ClientKind::PubSub),
+            _ => None,
+        }
+    }
+}
+
+/// A queued MULTI transaction.
+#[derive(Default)]
+pub struct MultiState {
+    pub queued: Vec<Vec<Bytes>>,
+    /// A command failed to queue (unknown, arity): EXEC answers EXECABORT.
+    pub aborted: bool,
+}
+
+/// State owned by the connection task.
+pub struct Client {
+    pub id: ClientId,
+    pub db: usize,
+    pub proto: Proto,
+    pub authenticated: bool,
+    pub name: Option<Bytes>,
+    pub multi: Option<MultiState>,
+    /// Raised by a write to any WATCHed key.
+    pub watch_flag: WatchFlag,
+    pub watched: Vec<(usize, Key)>,
+    pub channels: HashSet<Bytes>,
+    pub patterns: HashSet<Bytes>,
+    pub reply_mode: ReplyMode,
+    pub monitor: bool,
+    pub no_evict: bool,
+    pub tx: UnboundedSender<ClientMsg>,
+    pub addr: String,
+    pub laddr: String,
+    /// Close the connection once pending replies are written (QUIT, protocol error).
+    pub close_after_reply: bool,
+    /// Full name of the last command run (CLIENT LIST `cmd=`).
+    pub last_cmd: &'static str,
+    pub kind: ClientKind,
+}
+
+impl Client {
+    pub fn new(id: ClientId, tx: UnboundedSender<ClientMsg>, addr: String, laddr: String) -> Client {
+        Client {
+            id,
+            db: 0,
+            proto: Proto::Resp2,
+            authenticated: false,
+            name: None,
+            multi: None,
+            watch_flag: Arc::new(AtomicBool::new(false)),
+            watched: Vec::new(),
+            channels: HashSet::new(),
+            patterns: HashSet::new(),
+            reply_mode: ReplyMode::On,
+            monitor: false,
+            no_evict: false,
+            tx,
+            addr,
+            laddr,
+            close_after_reply: false,
+            last_cmd: "NULL",
+            kind: ClientKind::Normal,
+        }
+    }
+
+    /// RESP2 clients with subscriptions may only run (un)subscribe commands, PING, QUIT, RESET.
+    pub fn in_pubsub_context(&self) -> bool {
+        self.proto == Proto::Resp2 && self.subscription_count() > 0
+    }
+
+    pub fn subscription_count(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+}
+
+/// What the rest of the server sees of a client.
+pub struct ClientHandle {
+    pub id: ClientId,
+    pub addr: String,
+    pub laddr: String,
+    pub fd: i64,
+    pub name: Option<Bytes>,
+    pub kind: ClientKind,
+    pub db: usize,
+    pub created_ms: u64,
+    pub last_interaction_ms: u64,
+    pub last_cmd: &'static str,
+    pub sub: usize,
+    pub psub: usize,
+    pub multi: i64,
+    pub watch: usize,
+    pub proto: Proto,
+    pub flags: String,
+    pub tx: UnboundedSender<ClientMsg>,
+}

@@ -1,0 +1,333 @@
+//! `Ctx`: what a command handler works with. Reply helpers write straight into the client's
+//! output buffer in its protocol; key helpers apply lazy expiry (a master deletes an expired
+//! key and records a `DEL` effect; a replica only hides it) and keep WATCH marks and the
+//! dirty counter right, so handlers cannot forget them.
+
+use super::Command;
+use crate::client::Client;
+use crate::errors;
+use crate::keyspace::{Db, Entry, Value};
+use crate::server::Core;
+use bytes::{Bytes, BytesMut};
+use ferrodis_resp::{self as resp, Proto};
+use std::borrow::Cow;
+
+/// An error reply (full text, e.g. `ERR syntax error`).
+#[derive(Debug)]
+pub struct CmdError(pub Cow<'static, str>);
+
+impl From<&'static str> for CmdError {
+    fn from(s: &'static str) -> CmdError {
+        CmdError(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for CmdError {
+    fn from(s: String) -> CmdError {
+        CmdError(Cow::Owned(s))
+    }
+}
+
+pub type CmdResult = Result<(), CmdError>;
+
+/// What the connection task must do after a command.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Flow {
+    Continue,
+    /// Write pending replies, then close (QUIT, CLIENT KILL of oneself).
+    Close,
+    /// The server is shutting down.
+    Shutdown,
+    /// CLIENT PAUSE is in force: wait, then run the same command again.
+    WaitPause,
+}
+
+pub struct Ctx<'a> {
+    pub core: &'a mut Core,
+    pub client: &'a mut Client,
+    pub out: &'a mut BytesMut,
+    /// The command's one notion of now (frozen for a whole MULTI/EXEC).
+    pub now_ms: u64,
+    pub cmd: &'static Command,
+    pub flow: Flow,
+    /// Changes this command made (added to the server's dirty counter; >0 means the command's
+    /// own effect is propagated unless rewritten or suppressed).
+    pub dirty: u64,
+    /// Replaces the command's own effect in the replication stream.
+    rewritten: Option<Vec<Bytes>>,
+    /// Effects recorded before the command's own, with their database (lazy-expiry DELs, ...).
+    also: Vec<(usize, Vec<Bytes>)>,
+    /// The command's own arguments are not propagated (it recorded its effects in `also`).
+    suppress_own: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        core: &'a mut Core,
+        client: &'a mut Client,
+        out: &'a mut BytesMut,
+        now_ms: u64,
+        cmd: &'static Command,
+    ) -> Ctx<'a> {
+        Ctx {
+            core,
+            client,
+            out,
+            now_ms,
+            cmd,
+            flow: Flow::Continue,
+            dirty: 0,
+            rewritten: None,
+            also: Vec::new(),
+            suppress_own: false,
+        }
+    }
+
+    pub fn proto(&self) -> Proto {
+        self.client.proto
+    }
+
+    // ---- replies -------------------------------------------------------------------------
+
+    pub fn ok(&mut self) {
+        self.out.extend_from_slice(b"+OK\r\n");
+    }
+
+    pub fn simple(&mut self, s: &str) {
+        resp::write_simple(self.out, s.as_bytes());
+    }
+
+    pub fn int(&mut self, v: i64) {
+        resp::write_integer(self.out, v);
+    }
+
+    pub fn bulk(&mut self, data: &[u8]) {
+        resp::write_bulk(self.out, data);
+    }
+
+    pub fn bulk_value(&mut self, v: &Value) {
+        let mut buf = itoa::Buffer::new();
+        resp::write_bulk(self.out, v.str_bytes(&mut buf));
+    }
+
+    pub fn null(&mut self) {
+        resp::write_null(self.out, self.client.proto);
+    }
+
+    pub fn null_array(&mut self) {
+        resp::write_null_array(self.out, self.client.proto);
+    }
+
+    pub fn array(&mut self, n: usize) {
+        resp::write_array_len(self.out, n);
+    }
+
+    pub fn map(&mut self, pairs: usize) {
+        resp::write_map_len(self.out, self.client.proto, pairs);
+    }
+
+    pub fn set_len(&mut self, n: usize) {
+        resp::write_set_len(self.out, self.client.proto, n);
+    }
+
+    pub fn double(&mut self, v: f64) {
+        resp::write_double(self.out, self.client.proto, v);
+    }
+
+    pub fn boolean(&mut self, v: bool) {
+        resp::write_bool(self.out, self.client.proto, v);
+    }
+
+    pub fn verbatim(&mut self, text: &str) {
+        resp::write_verbatim(self.out, self.client.proto, b"txt", text.as_bytes());
+    }
+
+    /// Replies with an error and counts it in INFO errorstats.
+    pub fn error(&mut self, msg: &str) {
+        count_error(self.core, msg);
+        resp::write_error(self.out, msg.as_bytes());
+    }
+
+    // ---- keys ----------------------------------------------------------------------------
+
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.core.dbs[self.client.db]
+    }
+
+    /// Applies lazy expiry to `key`. Returns true if the key is logically expired: on a master
+    /// it is then deleted and a DEL recorded; a replica keeps it and waits for its master's DEL.
+    pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
+        let db = self.client.db;
+        let expired = match self.core.dbs[db].get(key) {
+            Some(e) => e.is_expired(self.now_ms),
+            None => return false,
+        };
+        if !expired {
+            return false;
+        }
+        if self.core.is_replica() {
+            return true;
+        }
+        self.delete_expired(db, key);
+        true
+    }
+
+    /// Deletes a key found expired and records the effect (`DEL`, or `UNLINK` with
+    /// lazyfree-lazy-expire), as Redis's deleteExpiredKeyAndPropagate.
+    fn delete_expired(&mut self, db: usize, key: &[u8]) {
+        self.core.dbs[db].remove(key);
+        self.core.dbs[db].signal_modified(key);
+        self.core.stats.expired_keys += 1;
+        if self.core.replication.active {
+            let verb: &'static [u8] = if self.core.config.lazyfree_lazy_expire {
+                b"UNLINK"
+            } else {
+                b"DEL"
+            };
+            self.also
+                .push((db, vec![Bytes::from_static(verb), Bytes::copy_from_slice(key)]));
+        }
+    }
+
+    /// Looks a key up for reading (counts hits/misses, updates its access time).
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Entry> {
+        if self.expire_if_needed(key) {
+            self.core.stats.keyspace_misses += 1;
+            return None;
+        }
+        let now = self.now_ms;
+        let db = &mut self.core.dbs[self.client.db];
+        if db.get(key).is_none() {
+            self.core.stats.keyspace_misses += 1;
+            return None;
+        }
+        self.core.stats.keyspace_hits += 1;
+        db.touch_lru(key, now);
+        self.core.dbs[self.client.db].get(key)
+    }
+
+    /// Looks a key up without touching stats or access time (EXISTS-like checks, TYPE).
+    pub fn lookup_quiet(&mut self, key: &[u8]) -> Option<&Entry> {
+        if self.expire_if_needed(key) {
+            return None;
+        }
+        self.core.dbs[self.client.db].get(key)
+    }
+
+    /// The string a key holds: Ok(None) if missing, WRONGTYPE if not a string.
+    pub fn read_string(&mut self, key: &[u8]) -> Result<Option<Value>, CmdError> {
+        match self.lookup_read(key) {
+            None => Ok(None),
+            Some(e) if e.value.is_string() => Ok(Some(e.value.clone())),
+            Some(_) => Err(errors::WRONGTYPE.into()),
+        }
+    }
+
+    /// Looks a key up for writing: expired keys are removed first.
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.expire_if_needed(key);
+        self.core.dbs[self.client.db].get_value_mut(key)
+    }
+
+    pub fn exists(&mut self, key: &[u8]) -> bool {
+        self.lookup_quiet(key).is_some()
+    }
+
+    /// Stores a value (a write): signals WATCHers and counts one change.
+    pub fn set_key(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        self.expire_if_needed(key);
+        let now = self.now_ms;
+        self.db().insert(key, value, keep_ttl, now);
+        self.modified(key);
+    }
+
+    /// Deletes a key (a write). Returns whether it existed.
+    pub fn delete_key(&mut self, key: &[u8]) -> bool {
+        if self.expire_if_needed(key) {
+            return false;
+        }
+        if self.db().remove(key).is_some() {
+            self.modified(key);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Records a modification of `key`: WATCH marks and the dirty counter.
+    pub fn modified(&mut self, key: &[u8]) {
+        let db = self.client.db;
+        self.core.dbs[db].signal_modified(key);
+        self.dirty += 1;
+    }
+
+    // ---- replication effects ----------------------------------------------------------------
+
+    /// True when effects are being recorded (something consumes the stream).
+    pub fn propagating(&self) -> bool {
+        self.core.replication.active
+    }
+
+    /// Propagate `args` instead of the command as it was sent (e.g. `SET k v PXAT t`).
+    pub fn rewrite_effect(&mut self, args: Vec<Bytes>) {
+        self.rewritten = Some(args);
+    }
+
+    /// Records an extra effect in the current database, before the command's own.
+    pub fn also_propagate(&mut self, args: Vec<Bytes>) {
+        let db = self.client.db;
+        self.also.push((db, args));
+    }
+
+    /// The command's own arguments are not propagated.
+    pub fn suppress_own_effect(&mut self) {
+        self.suppress_own = true;
+    }
+
+    /// The effects of this command, in stream order, with their databases.
+    pub(super) fn take_effects(&mut self, args: &[Bytes]) -> Vec<(usize, Vec<Bytes>)> {
+        self.core.dirty += self.dirty;
+        let mut effects = std::mem::take(&mut self.also);
+        if self.dirty > 0 && !self.suppress_own && self.core.replication.active {
+            let own = self.rewritten.take().unwrap_or_else(|| args.to_vec());
+            effects.push((self.client.db, own));
+        }
+        effects
+    }
+}
+
+/// Counts an error reply in INFO stats and errorstats (by its first word).
+pub fn count_error(core: &mut Core, msg: &str) {
+    core.stats.total_error_replies += 1;
+    let prefix = msg.split(' ').next().unwrap_or("ERR").to_string();
+    *core.stats.error_counts.entry(prefix).or_insert(0) += 1;
+}
+
+/// Parses an integer argument (Redis's string2ll: strict, no spaces, no '+').
+pub fn parse_int(arg: &[u8]) -> Result<i64, CmdError> {
+    crate::keyspace::parse_i64_strict(arg).ok_or_else(|| errors::NOT_INTEGER.into())
+}
+
+/// Parses a float argument as Redis's getLongDoubleFromObject / strtold: no NaN, spaces refused.
+pub fn parse_float(arg: &[u8]) -> Result<f64, CmdError> {
+    parse_f64(arg).ok_or_else(|| errors::NOT_FLOAT.into())
+}
+
+pub fn parse_f64(arg: &[u8]) -> Option<f64> {
+    let s = std::str::from_utf8(arg).ok()?;
+    if s.is_empty() || s.starts_with(|c: char| c.is_whitespace()) || s.ends_with(|c: char| c.is_whitespace()) {
+        return None;
+    }
+    let lower = s.to_ascii_lowercase();
+    let v = match lower.as_str() {
+        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
+        "-inf" | "-infinity" => f64::NEG_INFINITY,
+        _ => {
+            if lower.contains("nan") || lower.contains("inf") || lower.starts_with("0x") {
+                return None;
+            }
+            s.parse::<f64>().ok()?
+        }
+    };
+    if v.is_nan() { None } else { Some(v) }
+}

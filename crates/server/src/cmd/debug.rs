@@ -1,0 +1,145 @@
+//! DEBUG: the hooks Redis's own tests and operators use (SLEEP, POPULATE, DIGEST,
+//! DIGEST-VALUE, OBJECT, SET-ACTIVE-EXPIRE, LOG). Refused unless `enable-debug-command`.
+
+use super::ctx::{parse_f64, parse_int};
+use super::flags::*;
+use super::{CmdResult, Command, Ctx};
+use crate::keyspace::Value;
+use crate::{digest, errors, log};
+use bytes::Bytes;
+
+pub static COMMANDS: &[Command] = &[Command::new("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, debug).group("server").doc("A container for debugging commands", "1.0.0")];
+
+fn debug_allowed(ctx: &Ctx) -> bool {
+    let local = ctx.client.addr.starts_with("127.") || ctx.client.addr.starts_with("[::1]") || ctx.client.addr.starts_with('/');
+    ctx.core.config.enable_debug_command.allows(local)
+}
+
+fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if !debug_allowed(ctx) {
+        return Err(errors::DEBUG_DISABLED.into());
+    }
+    let sub = args[1].to_ascii_lowercase();
+    match sub.as_slice() {
+        b"sleep" if args.len() == 3 => sleep(ctx, &args[2]),
+        b"populate" if (3..=5).contains(&args.len()) => populate(ctx, args),
+        b"digest" if args.len() == 2 => {
+            let d = digest::dataset_digest(&ctx.core.dbs);
+            ctx.simple(&digest::hex(&d));
+            Ok(())
+        }
+        b"digest-value" => {
+            ctx.array(args.len() - 2);
+            for key in &args[2..] {
+                let d = ctx.db().get(key).map(digest::value_digest).unwrap_or([0; 20]);
+                ctx.simple(&digest::hex(&d));
+            }
+            Ok(())
+        }
+        b"object" if args.len() == 3 => object(ctx, &args[2]),
+        b"set-active-expire" if args.len() == 3 => {
+            ctx.core.active_expire_enabled = parse_int(&args[2])? != 0;
+            ctx.ok();
+            Ok(())
+        }
+        b"log" if args.len() == 3 => {
+            log!(Warning, "DEBUG LOG: {}", String::from_utf8_lossy(&args[2]));
+            ctx.ok();
+            Ok(())
+        }
+        b"help" => help(ctx),
+        _ => Err(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            String::from_utf8_lossy(&args[1])
+        )
+        .into()),
+    }
+}
+
+/// Blocks the whole server, as Redis's DEBUG SLEEP does: the core lock is held throughout.
+fn sleep(ctx: &mut Ctx, arg: &[u8]) -> CmdResult {
+    let secs = parse_f64(arg).filter(|s| *s >= 0.0 && s.is_finite()).ok_or(errors::NOT_FLOAT)?;
+    std::thread::sleep(std::time::Duration::from_secs_f64(secs));
+    ctx.ok();
+    Ok(())
+}
+
+/// `DEBUG POPULATE count [prefix] [size]`: keys `prefix:N` = `value:N` (padded with zeros or cut
+/// to `size`), skipping keys that exist.
+fn populate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let count = parse_int(&args[2])?;
+    if count < 0 {
+        return Err("ERR count must be greater than or equal to 0".into());
+    }
+    let prefix: &[u8] = args.get(3).map_or(b"key", |p| p.as_ref());
+    let size = match args.get(4) {
+        Some(s) => Some(parse_int(s)?.max(0) as usize),
+        None => None,
+    };
+    let now = ctx.now_ms;
+    let mut key = Vec::with_capacity(prefix.len() + 21);
+    let mut value = Vec::new();
+    for i in 0..count {
+        key.clear();
+        key.extend_from_slice(prefix);
+        key.push(b':');
+        key.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+        if ctx.db().get(&key).is_some() {
+            continue;
+        }
+        value.clear();
+        value.extend_from_slice(b"value:");
+        value.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+        if let Some(size) = size {
+            value.resize(size, 0);
+        }
+        ctx.db().insert(&key, Value::from_bytes(&value), false, now);
+        ctx.core.dirty += 1;
+    }
+    ctx.ok();
+    Ok(())
+}
+
+fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
+    let now_s = (ctx.now_ms / 1000) as u32;
+    let Some(e) = ctx.db().get(key) else {
+        return Err(errors::NO_SUCH_KEY.into());
+    };
+    let text = format!(
+        "Value at:0x{:x} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        e as *const _ as usize,
+        e.value.encoding_name(),
+        e.value.str_len() + 1,
+        e.lru_s & 0xFF_FFFF,
+        now_s.wrapping_sub(e.lru_s)
+    );
+    ctx.simple(&text);
+    Ok(())
+}
+
+fn help(ctx: &mut Ctx) -> CmdResult {
+    let lines = [
+        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
+        "OBJECT <key>",
+        "    Show low level info about the <key> and associated value.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> string keys named key:<num>.",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Setting it to 0 disables expiring keys in background when they are not accessed.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+        "HELP",
+        "    Prints this help.",
+    ];
+    ctx.array(lines.len());
+    for l in lines {
+        ctx.simple(l);
+    }
+    Ok(())
+}

@@ -1,0 +1,426 @@
+//! The command table and the dispatcher: lookup, arity, auth, MULTI queueing, pub/sub context
+//! checks, then `call`, which runs a handler and records stats, slowlog, MONITOR and the
+//! command's replication effects. Handlers live in one module per family.
+//!
+//! A handler gets a `Ctx` (the locked core, its client, the reply buffer, the command's `now`)
+//! and returns `Err` to reply with an error.
+
+pub mod admin;
+mod ctx;
+pub mod debug;
+pub mod keys;
+pub mod multi;
+pub mod pubsub;
+pub mod server;
+pub mod strings;
+
+pub use ctx::{CmdError, CmdResult, Ctx, Flow};
+
+use crate::client::{Client, ReplyMode};
+use crate::errors;
+use crate::server::Core;
+use bytes::{Bytes, BytesMut};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// Command flags, as in Redis's command table (names as COMMAND INFO prints them).
+pub mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const FAST: u32 = 1 << 11;
+    pub const NO_AUTH: u32 = 1 << 12;
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    pub const NO_MULTI: u32 = 1 << 14;
+    pub const ALLOW_BUSY: u32 = 1 << 15;
+    pub const MOVABLE_KEYS: u32 = 1 << 16;
+
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MULTI, "no_multi"),
+        (ALLOW_BUSY, "allow_busy"),
+        (MOVABLE_KEYS, "movablekeys"),
+    ];
+}
+
+pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
+
+/// One entry of the command table.
+pub struct Command {
+    /// Lower-case name; a subcommand's is `container|sub`.
+    pub name: &'static str,
+    /// Exact argument count including the name when positive, minimum when negative.
+    pub arity: i32,
+    pub flags: u32,
+    /// First key argument, last (negative counts from the end), step; 0,0,0 = no keys.
+    pub key_first: i32,
+    pub key_last: i32,
+    pub key_step: i32,
+    /// None for containers that only dispatch to subcommands.
+    pub handler: Option<Handler>,
+    pub subcommands: &'static [Command],
+    pub group: &'static str,
+    pub summary: &'static str,
+    pub since: &'static str,
+}
+
+impl Command {
+    pub const fn new(name: &'static str, arity: i32, flags: u32, handler: Handler) -> Command {
+        Command {
+            name,
+            arity,
+            flags,
+            key_first: 0,
+            key_last: 0,
+            key_step: 0,
+            handler: Some(handler),
+            subcommands: &[],
+            group: "generic",
+            summary: "",
+            since: "1.0.0",
+        }
+    }
+
+    /// Sets the key positions (first, last, step).
+    pub const fn keys(mut self, first: i32, last: i32, step: i32) -> Command {
+        self.key_first = first;
+        self.key_last = last;
+        self.key_step = step;
+        self
+    }
+
+    pub const fn group(mut self, group: &'static str) -> Command {
+        self.group = group;
+        self
+    }
+
+    pub const fn doc(mut self, summary: &'static str, since: &'static str) -> Command {
+        self.summary = summary;
+        self.since = since;
+        self
+    }
+
+    /// A container (CONFIG, CLIENT, ...) whose work is done by its subcommands.
+    pub const fn container(
+        name: &'static str,
+        arity: i32,
+        subcommands: &'static [Command],
+    ) -> Command {
+        Command {
+            name,
+            arity,
+            flags: 0,
+            key_first: 0,
+            key_last: 0,
+            key_step: 0,
+            handler: None,
+            subcommands,
+            group: "server",
+            summary: "",
+            since: "1.0.0",
+        }
+    }
+
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    pub fn is_write(&self) -> bool {
+        self.has(flags::WRITE)
+    }
+
+    /// The key arguments of a call, by the table's positions.
+    pub fn key_indexes(&self, argc: usize) -> Vec<usize> {
+        if self.key_first <= 0 {
+            return Vec::new();
+        }
+        let last = if self.key_last < 0 {
+            argc as i32 + self.key_last
+        } else {
+            self.key_last
+        };
+        let step = self.key_step.max(1);
+        let mut v = Vec::new();
+        let mut i = self.key_first;
+        while i <= last && (i as usize) < argc {
+            v.push(i as usize);
+            i += step;
+        }
+        v
+    }
+
+    fn arity_ok(&self, argc: usize) -> bool {
+        let a = self.arity;
+        (a > 0 && argc == a as usize) || (a < 0 && argc >= (-a) as usize)
+    }
+}
+
+/// Every top-level command.
+pub fn table() -> &'static [&'static [Command]] {
+    static TABLE: &[&[Command]] = &[
+        strings::COMMANDS,
+        keys::COMMANDS,
+        server::COMMANDS,
+        pubsub::COMMANDS,
+        multi::COMMANDS,
+        admin::COMMANDS,
+        debug::COMMANDS,
+    ];
+    TABLE
+}
+
+fn index() -> &'static HashMap<&'static str, &'static Command> {
+    static INDEX: OnceLock<HashMap<&'static str, &'static Command>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut m = HashMap::new();
+        for family in table() {
+            for c in family.iter() {
+                m.insert(c.name, c);
+            }
+        }
+        m
+    })
+}
+
+/// Every top-level command (for COMMAND, COMMAND COUNT).
+pub fn all_commands() -> impl Iterator<Item = &'static Command> {
+    table().iter().flat_map(|f| f.iter())
+}
+
+/// Finds a top-level command by name, case-insensitively.
+pub fn lookup_name(name: &[u8]) -> Option<&'static Command> {
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    let s = std::str::from_utf8(lower).ok()?;
+    index().get(s).copied()
+}
+
+/// Resolves the command of a call: a subcommand when the top-level one is a container.
+pub enum Lookup {
+    Found(&'static Command),
+    UnknownCommand,
+    UnknownSubcommand(&'static Command),
+}
+
+pub fn lookup(args: &[Bytes]) -> Lookup {
+    let Some(cmd) = lookup_name(&args[0]) else {
+        return Lookup::UnknownCommand;
+    };
+    if cmd.subcommands.is_empty() || args.len() < 2 {
+        return Lookup::Found(cmd);
+    }
+    let sub = args[1].to_ascii_lowercase();
+    let found = cmd.subcommands.iter().find(|s| {
+        s.name
+            .split_once('|')
+            .is_some_and(|(_, n)| n.as_bytes() == sub.as_slice())
+    });
+    match found {
+        Some(s) => Lookup::Found(s),
+        None if cmd.handler.is_some() => Lookup::Found(cmd),
+        None => Lookup::UnknownSubcommand(cmd),
+    }
+}
+
+/// Commands a RESP2 client may run while subscribed.
+fn allowed_in_pubsub_context(name: &str) -> bool {
+    matches!(
+        name,
+        "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe" | "ssubscribe"
+            | "sunsubscribe" | "ping" | "quit" | "reset"
+    )
+}
+
+/// Runs one command a client sent: every check Redis's processCommand makes, then `call`.
+pub fn dispatch(core: &mut Core, client: &mut Client, args: &[Bytes], out: &mut BytesMut) -> Flow {
+    let now_ms = crate::clock::unix_ms();
+    let cmd = match lookup(args) {
+        Lookup::Found(c) => c,
+        Lookup::UnknownCommand => {
+            let msg = errors::unknown_command(&args[0], &args[1..]);
+            return reject(core, client, out, None, &msg);
+        }
+        Lookup::UnknownSubcommand(container) => {
+            let msg = errors::unknown_subcommand(&args[1], container.name);
+            return reject(core, client, out, None, &msg);
+        }
+    };
+    if !cmd.arity_ok(args.len()) {
+        let msg = errors::arity(cmd.name);
+        return reject(core, client, out, Some(cmd), &msg);
+    }
+    let auth_needed = core.config.requirepass.is_some() && !client.authenticated;
+    if auth_needed && !cmd.has(flags::NO_AUTH) {
+        return reject(core, client, out, Some(cmd), errors::NOAUTH);
+    }
+    if client.in_pubsub_context() && !allowed_in_pubsub_context(cmd.name) {
+        let msg = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            cmd.name
+        );
+        return reject(core, client, out, Some(cmd), &msg);
+    }
+    if client.multi.is_some() && !multi::runs_inside_multi(cmd.name) {
+        if cmd.has(flags::NO_MULTI) {
+            return reject(
+                core,
+                client,
+                out,
+                Some(cmd),
+                "ERR Command not allowed inside a transaction",
+            );
+        }
+        if let Some(m) = client.multi.as_mut() {
+            m.queued.push(args.to_vec());
+        }
+        ferrodis_resp::write_simple(out, b"QUEUED");
+        return Flow::Continue;
+    }
+    if let Some(p) = core.pause {
+        let blocks = !p.writes_only || cmd.is_write() || cmd.has(flags::MAY_REPLICATE);
+        if p.until_ms > now_ms && blocks && !is_unpause(cmd, args) {
+            return Flow::WaitPause;
+        }
+        if p.until_ms <= now_ms {
+            core.pause = None;
+        }
+    }
+    call(core, client, out, now_ms, cmd, args)
+}
+
+fn is_unpause(cmd: &Command, _args: &[Bytes]) -> bool {
+    cmd.name == "client|unpause"
+}
+
+/// Replies with an error for a command that was refused before running.
+fn reject(
+    core: &mut Core,
+    client: &mut Client,
+    out: &mut BytesMut,
+    cmd: Option<&'static Command>,
+    msg: &str,
+) -> Flow {
+    if let Some(m) = client.multi.as_mut() {
+        m.aborted = true;
+    }
+    if let Some(c) = cmd {
+        core.command_stats.entry(c.name).rejected_calls += 1;
+    }
+    ctx::count_error(core, msg);
+    ferrodis_resp::write_error(out, msg.as_bytes());
+    Flow::Continue
+}
+
+/// Runs a command that passed every check, as Redis's call(): the handler, then stats,
+/// slowlog, MONITOR and replication effects. Also used by EXEC for each queued command.
+pub fn call(
+    core: &mut Core,
+    client: &mut Client,
+    out: &mut BytesMut,
+    now_ms: u64,
+    cmd: &'static Command,
+    args: &[Bytes],
+) -> Flow {
+    let Some(handler) = cmd.handler else {
+        return Flow::Continue;
+    };
+    client.last_cmd = cmd.name;
+    if client.reply_mode == ReplyMode::Skip {
+        client.reply_mode = ReplyMode::SkipThis;
+    }
+    let reply_start = out.len();
+    let db_before = client.db;
+    let started = Instant::now();
+    core.call_depth += 1;
+    let (flow, effects, failed) = {
+        let mut ctx = Ctx::new(core, client, out, now_ms, cmd);
+        let result = handler(&mut ctx, args);
+        let failed = match result {
+            Ok(()) => false,
+            Err(e) => {
+                ctx.error(&e.0);
+                true
+            }
+        };
+        let effects = ctx.take_effects(args);
+        (ctx.flow, effects, failed)
+    };
+    let duration_us = started.elapsed().as_micros() as u64;
+    core.call_depth -= 1;
+
+    let stat = core.command_stats.entry(cmd.name);
+    stat.calls += 1;
+    stat.usec += duration_us;
+    if failed {
+        stat.failed_calls += 1;
+    }
+    core.stats.total_commands_processed += 1;
+    record_slowlog(core, client, cmd, args, duration_us, now_ms);
+    if !core.monitors_empty() && !cmd.has(flags::SKIP_MONITOR) && !cmd.has(flags::ADMIN) {
+        core.feed_monitors(client, db_before, args, now_ms);
+    }
+    core.propagate_effects(effects);
+
+    match client.reply_mode {
+        ReplyMode::Off => out.truncate(reply_start),
+        ReplyMode::SkipThis => {
+            out.truncate(reply_start);
+            client.reply_mode = ReplyMode::On;
+        }
+        _ => {}
+    }
+    flow
+}
+
+fn record_slowlog(
+    core: &mut Core,
+    client: &Client,
+    cmd: &Command,
+    args: &[Bytes],
+    duration_us: u64,
+    now_ms: u64,
+) {
+    let threshold = core.config.slowlog_log_slower_than;
+    if threshold < 0 || cmd.has(flags::SKIP_SLOWLOG) || (duration_us as i64) < threshold {
+        return;
+    }
+    let max_len = core.config.slowlog_max_len as usize;
+    core.slowlog.push(
+        crate::stats::SlowlogEntry {
+            id: 0,
+            time_s: now_ms / 1000,
+            duration_us,
+            args: args.to_vec(),
+            addr: client.addr.clone(),
+            name: client.name.clone().unwrap_or_default(),
+        },
+        max_len,
+    );
+}

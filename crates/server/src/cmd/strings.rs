@@ -1,0 +1,771 @@
+//! String commands. Effects with relative times are recorded as absolute ones
+//! (`SET k v EX 10` → `SET k v PXAT t`), INCRBYFLOAT as `SET ... KEEPTTL`, GETSET and
+//! `SET ... GET` as plain `SET` (design.md, "One order for every write").
+
+use super::ctx::{parse_float, parse_int};
+use super::flags::*;
+use super::{CmdResult, Command, Ctx};
+use crate::errors;
+use crate::keyspace::Value;
+use bytes::Bytes;
+
+const W: u32 = WRITE | DENYOOM;
+const R: u32 = READONLY;
+
+pub static COMMANDS: &[Command] = &[
+    Command::new("get", 2, R | FAST, get).keys(1, 1, 1).group("string").doc("Get the value of a key", "1.0.0"),
+    Command::new("set", -3, W, set).keys(1, 1, 1).group("string").doc("Set the string value of a key", "1.0.0"),
+    Command::new("setnx", 3, W | FAST, setnx).keys(1, 1, 1).group("string").doc("Set the value of a key, only if the key does not exist", "1.0.0"),
+    Command::new("setex", 4, W, setex).keys(1, 1, 1).group("string").doc("Set the value and expiration of a key", "2.0.0"),
+    Command::new("psetex", 4, W, psetex).keys(1, 1, 1).group("string").doc("Set the value and expiration in milliseconds of a key", "2.6.0"),
+    Command::new("getset", 3, W | FAST, getset).keys(1, 1, 1).group("string").doc("Set the string value of a key and return its old value", "1.0.0"),
+    Command::new("getdel", 2, WRITE | FAST, getdel).keys(1, 1, 1).group("string").doc("Get the value of a key and delete the key", "6.2.0"),
+    Command::new("getex", -2, WRITE | FAST, getex).keys(1, 1, 1).group("string").doc("Get the value of a key and optionally set its expiration", "6.2.0"),
+    Command::new("mget", -2, R | FAST, mget).keys(1, -1, 1).group("string").doc("Get the values of all the given keys", "1.0.0"),
+    Command::new("mset", -3, W, mset).keys(1, -1, 2).group("string").doc("Set multiple keys to multiple values", "1.0.1"),
+    Command::new("msetnx", -3, W, msetnx).keys(1, -1, 2).group("string").doc("Set multiple keys to multiple values, only if none of the keys exist", "1.0.1"),
+    Command::new("incr", 2, W | FAST, incr).keys(1, 1, 1).group("string").doc("Increment the integer value of a key by one", "1.0.0"),
+    Command::new("decr", 2, W | FAST, decr).keys(1, 1, 1).group("string").doc("Decrement the integer value of a key by one", "1.0.0"),
+    Command::new("incrby", 3, W | FAST, incrby).keys(1, 1, 1).group("string").doc("Increment the integer value of a key by the given amount", "1.0.0"),
+    Command::new("decrby", 3, W | FAST, decrby).keys(1, 1, 1).group("string").doc("Decrement the integer value of a key by the given number", "1.0.0"),
+    Command::new("incrbyfloat", 3, W | FAST, incrbyfloat).keys(1, 1, 1).group("string").doc("Increment the float value of a key by the given amount", "2.6.0"),
+    Command::new("append", 3, W | FAST, append).keys(1, 1, 1).group("string").doc("Append a value to a key", "2.0.0"),
+    Command::new("strlen", 2, R | FAST, strlen).keys(1, 1, 1).group("string").doc("Get the length of the value stored in a key", "2.2.0"),
+    Command::new("getrange", 4, R, getrange).keys(1, 1, 1).group("string").doc("Get a substring of the string stored at a key", "2.4.0"),
+    Command::new("substr", 4, R, getrange).keys(1, 1, 1).group("string").doc("Get a substring of the string stored at a key", "1.0.0"),
+    Command::new("setrange", 4, W, setrange).keys(1, 1, 1).group("string").doc("Overwrite part of a string at key starting at the specified offset", "2.2.0"),
+    Command::new("setbit", 4, W, setbit).keys(1, 1, 1).group("bitmap").doc("Sets or clears the bit at offset in the string value stored at key", "2.2.0"),
+    Command::new("getbit", 3, R | FAST, getbit).keys(1, 1, 1).group("bitmap").doc("Returns the bit value at offset in the string value stored at key", "2.2.0"),
+    Command::new("bitcount", -2, R, bitcount).keys(1, 1, 1).group("bitmap").doc("Count set bits in a string", "2.6.0"),
+    Command::new("bitpos", -3, R, bitpos).keys(1, 1, 1).group("bitmap").doc("Find first bit set or clear in a string", "2.8.7"),
+    Command::new("lcs", -3, R, lcs).keys(1, 2, 1).group("string").doc("Find longest common substring", "7.0.0"),
+];
+
+fn b(s: &'static str) -> Bytes {
+    Bytes::from_static(s.as_bytes())
+}
+
+fn num(n: i64) -> Bytes {
+    Bytes::from(itoa::Buffer::new().format(n).to_owned())
+}
+
+fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // Hot path: borrow the value in place rather than cloning it.
+    if ctx.expire_if_needed(&args[1]) {
+        ctx.core.stats.keyspace_misses += 1;
+        ctx.null();
+        return Ok(());
+    }
+    let now = ctx.now_ms;
+    let db = &mut ctx.core.dbs[ctx.client.db];
+    db.touch_lru(&args[1], now);
+    match db.get(&args[1]) {
+        None => {
+            ctx.core.stats.keyspace_misses += 1;
+            ferrodis_resp::write_null(ctx.out, ctx.client.proto);
+        }
+        Some(e) if e.value.is_string() => {
+            let mut buf = itoa::Buffer::new();
+            ferrodis_resp::write_bulk(ctx.out, e.value.str_bytes(&mut buf));
+            ctx.core.stats.keyspace_hits += 1;
+        }
+        Some(_) => return Err(errors::WRONGTYPE.into()),
+    }
+    Ok(())
+}
+
+/// When a SET-family key expires.
+#[derive(Clone, Copy, PartialEq)]
+enum Expiry {
+    None,
+    KeepTtl,
+    /// Absolute unix ms; `relative` says whether the client gave a relative time.
+    At { ms: u64, relative: bool },
+}
+
+/// Turns EX/PX/EXAT/PXAT arguments into an absolute time, with Redis's checks.
+fn expiry_from(ctx: &Ctx, unit_ms: i64, relative: bool, arg: &[u8]) -> Result<Expiry, super::CmdError> {
+    let v = parse_int(arg)?;
+    let invalid = || super::CmdError::from(errors::invalid_expire(ctx.cmd.name));
+    if v <= 0 {
+        return Err(invalid());
+    }
+    let mut ms = v.checked_mul(unit_ms).ok_or_else(invalid)?;
+    if relative {
+        ms = ms.checked_add(ctx.now_ms as i64).ok_or_else(invalid)?;
+    }
+    Ok(Expiry::At { ms: ms as u64, relative })
+}
+
+/// Applies a SET-family write: value, expiry, WATCH, dirty, and the recorded effect.
+fn store(ctx: &mut Ctx, key: &Bytes, value_arg: &Bytes, expiry: Expiry) {
+    let keep = expiry == Expiry::KeepTtl;
+    ctx.set_key(key, Value::from_bytes(value_arg), keep);
+    if let Expiry::At { ms, .. } = expiry {
+        ctx.db().set_expire(key, Some(ms));
+    }
+}
+
+fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let (mut nx, mut xx, mut want_get) = (false, false, false);
+    let mut expiry = Expiry::None;
+    let mut i = 3;
+    while i < args.len() {
+        let opt = args[i].to_ascii_uppercase();
+        let has_next = i + 1 < args.len();
+        let no_expiry_yet = expiry == Expiry::None;
+        match opt.as_slice() {
+            b"NX" if !xx => nx = true,
+            b"XX" if !nx => xx = true,
+            b"GET" => want_get = true,
+            b"KEEPTTL" if no_expiry_yet => expiry = Expiry::KeepTtl,
+            b"EX" | b"PX" | b"EXAT" | b"PXAT" if no_expiry_yet && has_next => {
+                let (unit, relative) = match opt.as_slice() {
+                    b"EX" => (1000, true),
+                    b"PX" => (1, true),
+                    b"EXAT" => (1000, false),
+                    _ => (1, false),
+                };
+                expiry = expiry_from(ctx, unit, relative, &args[i + 1])?;
+                i += 1;
+            }
+            _ => return Err(errors::SYNTAX.into()),
+        }
+        i += 1;
+    }
+    let key = &args[1];
+    let old = if want_get { ctx.read_string(key)? } else { None };
+    let exists = if want_get { old.is_some() } else { ctx.exists(key) };
+    if (nx && exists) || (xx && !exists) {
+        match (want_get, old) {
+            (true, Some(v)) => ctx.bulk_value(&v),
+            _ => ctx.null(),
+        }
+        return Ok(());
+    }
+    store(ctx, key, &args[2], expiry);
+    match (want_get, old) {
+        (true, Some(v)) => ctx.bulk_value(&v),
+        (true, None) => ctx.null(),
+        _ => ctx.ok(),
+    }
+    if ctx.propagating() {
+        let mut effect = vec![b("SET"), key.clone(), args[2].clone()];
+        match expiry {
+            Expiry::At { ms, relative } if relative || want_get => {
+                effect.extend([b("PXAT"), num(ms as i64)]);
+                ctx.rewrite_effect(effect);
+            }
+            Expiry::KeepTtl if want_get => {
+                effect.push(b("KEEPTTL"));
+                ctx.rewrite_effect(effect);
+            }
+            Expiry::None if want_get => ctx.rewrite_effect(effect),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if ctx.exists(&args[1]) {
+        ctx.int(0);
+    } else {
+        store(ctx, &args[1], &args[2], Expiry::None);
+        ctx.int(1);
+    }
+    Ok(())
+}
+
+fn setex_generic(ctx: &mut Ctx, args: &[Bytes], unit_ms: i64) -> CmdResult {
+    let expiry = expiry_from(ctx, unit_ms, true, &args[2])?;
+    store(ctx, &args[1], &args[3], expiry);
+    ctx.ok();
+    if let (true, Expiry::At { ms, .. }) = (ctx.propagating(), expiry) {
+        ctx.rewrite_effect(vec![b("SET"), args[1].clone(), args[3].clone(), b("PXAT"), num(ms as i64)]);
+    }
+    Ok(())
+}
+
+fn setex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    setex_generic(ctx, args, 1000)
+}
+
+fn psetex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    setex_generic(ctx, args, 1)
+}
+
+fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let old = ctx.read_string(&args[1])?;
+    store(ctx, &args[1], &args[2], Expiry::None);
+    match old {
+        Some(v) => ctx.bulk_value(&v),
+        None => ctx.null(),
+    }
+    if ctx.propagating() {
+        ctx.rewrite_effect(vec![b("SET"), args[1].clone(), args[2].clone()]);
+    }
+    Ok(())
+}
+
+fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    match ctx.read_string(&args[1])? {
+        Some(v) => {
+            ctx.delete_key(&args[1]);
+            ctx.bulk_value(&v);
+            if ctx.propagating() {
+                ctx.rewrite_effect(vec![b("DEL"), args[1].clone()]);
+            }
+        }
+        None => ctx.null(),
+    }
+    Ok(())
+}
+
+fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut expiry = Expiry::None;
+    let mut persist = false;
+    let mut i = 2;
+    while i < args.len() {
+        let opt = args[i].to_ascii_uppercase();
+        let free = expiry == Expiry::None && !persist;
+        match opt.as_slice() {
+            b"PERSIST" if free => persist = true,
+            b"EX" | b"PX" | b"EXAT" | b"PXAT" if free && i + 1 < args.len() => {
+                let (unit, relative) = match opt.as_slice() {
+                    b"EX" => (1000, true),
+                    b"PX" => (1, true),
+                    b"EXAT" => (1000, false),
+                    _ => (1, false),
+                };
+                expiry = expiry_from(ctx, unit, relative, &args[i + 1])?;
+                i += 1;
+            }
+            _ => return Err(errors::SYNTAX.into()),
+        }
+        i += 1;
+    }
+    let key = &args[1];
+    let Some(v) = ctx.read_string(key)? else {
+        ctx.null();
+        return Ok(());
+    };
+    ctx.bulk_value(&v);
+    if let Expiry::At { ms, .. } = expiry {
+        if ms <= ctx.now_ms && !ctx.core.is_replica() {
+            ctx.delete_key(key);
+            ctx.rewrite_effect(vec![b("DEL"), key.clone()]);
+        } else {
+            ctx.db().set_expire(key, Some(ms));
+            ctx.modified(key);
+            ctx.rewrite_effect(vec![b("PEXPIREAT"), key.clone(), num(ms as i64)]);
+        }
+    } else if persist {
+        let had = ctx.db().get(key).and_then(|e| e.expire_at()).is_some();
+        if had {
+            ctx.db().set_expire(key, None);
+            ctx.modified(key);
+            ctx.rewrite_effect(vec![b("PERSIST"), key.clone()]);
+        }
+    }
+    Ok(())
+}
+
+fn mget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    ctx.array(args.len() - 1);
+    for key in &args[1..] {
+        match ctx.lookup_read(key).map(|e| e.value.clone()) {
+            Some(v) if v.is_string() => ctx.bulk_value(&v),
+            _ => ctx.null(),
+        }
+    }
+    Ok(())
+}
+
+fn mset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() % 2 == 0 {
+        return Err(errors::arity(ctx.cmd.name).into());
+    }
+    for pair in args[1..].chunks(2) {
+        store(ctx, &pair[0], &pair[1], Expiry::None);
+    }
+    ctx.ok();
+    Ok(())
+}
+
+fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() % 2 == 0 {
+        return Err(errors::arity(ctx.cmd.name).into());
+    }
+    let any_exists = args[1..].chunks(2).any(|p| ctx.exists(&p[0]));
+    if any_exists {
+        ctx.int(0);
+        return Ok(());
+    }
+    for pair in args[1..].chunks(2) {
+        store(ctx, &pair[0], &pair[1], Expiry::None);
+    }
+    ctx.int(1);
+    Ok(())
+}
+
+/// INCR/DECR family: in place on an integer value, keeping the TTL.
+fn incr_by(ctx: &mut Ctx, key: &Bytes, delta: i64) -> CmdResult {
+    let current = match ctx.lookup_write(key) {
+        None => 0,
+        Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
+        Some(v) => v.as_int().ok_or(errors::NOT_INTEGER)?,
+    };
+    let new = current.checked_add(delta).ok_or(errors::OVERFLOW)?;
+    match ctx.lookup_write(key) {
+        Some(v) => *v = Value::Int(new),
+        None => {
+            let now = ctx.now_ms;
+            ctx.db().insert(key, Value::Int(new), false, now);
+        }
+    }
+    ctx.modified(key);
+    ctx.int(new);
+    Ok(())
+}
+
+fn incr(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    incr_by(ctx, &args[1], 1)
+}
+
+fn decr(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    incr_by(ctx, &args[1], -1)
+}
+
+fn incrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let d = parse_int(&args[2])?;
+    incr_by(ctx, &args[1], d)
+}
+
+fn decrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let d = parse_int(&args[2])?;
+    if d == i64::MIN {
+        return Err("ERR decrement would overflow".into());
+    }
+    incr_by(ctx, &args[1], -d)
+}
+
+fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let delta = parse_float(&args[2])?;
+    let current = match ctx.lookup_write(&args[1]) {
+        None => 0.0,
+        Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
+        Some(v) => {
+            let bytes = v.to_vec();
+            super::ctx::parse_f64(&bytes).ok_or(errors::NOT_FLOAT)?
+        }
+    };
+    let new = current + delta;
+    if new.is_nan() || new.is_infinite() {
+        return Err(errors::INCR_NAN_INF.into());
+    }
+    let text = ferrodis_resp::format_double_human(new);
+    ctx.set_key(&args[1], Value::from_bytes(text.as_bytes()), true);
+    ctx.bulk(text.as_bytes());
+    if ctx.propagating() {
+        let effect = vec![b("SET"), args[1].clone(), Bytes::from(text), b("KEEPTTL")];
+        ctx.rewrite_effect(effect);
+    }
+    Ok(())
+}
+
+/// Checks that a string of `len` bytes stays under proto-max-bulk-len.
+fn check_string_length(ctx: &Ctx, len: u64) -> CmdResult {
+    if len > ctx.core.config.proto_max_bulk_len {
+        return Err(errors::STRING_TOO_LONG.into());
+    }
+    Ok(())
+}
+
+fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let new_len = match ctx.lookup_write(key) {
+        None => None,
+        Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
+        Some(v) => Some(v.str_len() + args[2].len()),
+    };
+    match new_len {
+        None => {
+            store(ctx, key, &args[2], Expiry::None);
+            ctx.int(args[2].len() as i64);
+        }
+        Some(len) => {
+            check_string_length(ctx, len as u64)?;
+            if let Some(v) = ctx.lookup_write(key) {
+                v.make_growable().extend_from_slice(&args[2]);
+            }
+            ctx.modified(key);
+            ctx.int(len as i64);
+        }
+    }
+    Ok(())
+}
+
+fn strlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let n = ctx.read_string(&args[1])?.map_or(0, |v| v.str_len());
+    ctx.int(n as i64);
+    Ok(())
+}
+
+/// Clamps Redis-style inclusive (start, end) indexes (negative from the end) to `len`.
+fn clamp_range(start: i64, end: i64, len: i64) -> Option<(usize, usize)> {
+    let mut s = if start < 0 { len + start } else { start };
+    let mut e = if end < 0 { len + end } else { end };
+    if s < 0 {
+        s = 0;
+    }
+    if e < 0 {
+        e = 0;
+    }
+    if e >= len {
+        e = len - 1;
+    }
+    if s > e || len == 0 {
+        return None;
+    }
+    Some((s as usize, e as usize))
+}
+
+fn getrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let start = parse_int(&args[2])?;
+    let end = parse_int(&args[3])?;
+    let Some(v) = ctx.read_string(&args[1])? else {
+        ctx.bulk(b"");
+        return Ok(());
+    };
+    let mut buf = itoa::Buffer::new();
+    let s = v.str_bytes(&mut buf);
+    if start < 0 && end < 0 && start > end {
+        ctx.bulk(b"");
+        return Ok(());
+    }
+    match clamp_range(start, end, s.len() as i64) {
+        Some((a, z)) => ferrodis_resp::write_bulk(ctx.out, &s[a..=z]),
+        None => ctx.bulk(b""),
+    }
+    Ok(())
+}
+
+fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let offset = parse_int(&args[2])?;
+    if offset < 0 {
+        return Err("ERR offset is out of range".into());
+    }
+    let key = &args[1];
+    let value = &args[3];
+    let exists = match ctx.lookup_write(key) {
+        None => false,
+        Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
+        Some(_) => true,
+    };
+    if !exists {
+        if value.is_empty() {
+            ctx.int(0);
+            return Ok(());
+        }
+        check_string_length(ctx, offset as u64 + value.len() as u64)?;
+        let mut buf = vec![0u8; offset as usize];
+        buf.extend_from_slice(value);
+        let len = buf.len();
+        let now = ctx.now_ms;
+        ctx.db().insert(key, Value::from_growable(buf), false, now);
+        ctx.modified(key);
+        ctx.int(len as i64);
+        return Ok(());
+    }
+    let cur_len = ctx.lookup_write(key).map_or(0, |v| v.str_len());
+    if value.is_empty() {
+        ctx.int(cur_len as i64);
+        return Ok(());
+    }
+    check_string_length(ctx, offset as u64 + value.len() as u64)?;
+    let mut len = cur_len;
+    if let Some(v) = ctx.lookup_write(key) {
+        let buf = v.make_growable();
+        let end = offset as usize + value.len();
+        if buf.len() < end {
+            buf.resize(end, 0);
+        }
+        buf[offset as usize..end].copy_from_slice(value);
+        len = buf.len();
+    }
+    ctx.modified(key);
+    ctx.int(len as i64);
+    Ok(())
+}
+
+/// Parses a bit offset: 0 .. 2^32*8-1 (512MB strings), as Redis's getBitOffsetFromArgument.
+fn parse_bit_offset(arg: &[u8], ctx: &Ctx) -> Result<u64, super::CmdError> {
+    let v = crate::keyspace::parse_i64_strict(arg).ok_or(errors::BIT_OFFSET)?;
+    let max_bits = (ctx.core.config.proto_max_bulk_len as i64).saturating_mul(8);
+    if v < 0 || v >= max_bits {
+        return Err(errors::BIT_OFFSET.into());
+    }
+    Ok(v as u64)
+}
+
+fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let offset = parse_bit_offset(&args[2], ctx)?;
+    let on = match args[3].as_ref() {
+        b"1" => true,
+        b"0" => false,
+        _ => return Err(errors::BIT_VALUE.into()),
+    };
+    let key = &args[1];
+    let byte = (offset >> 3) as usize;
+    let mask = 1u8 << (7 - (offset & 7));
+    let old = match ctx.lookup_write(key) {
+        Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
+        Some(v) => {
+            let buf = v.make_growable();
+            if buf.len() <= byte {
+                buf.resize(byte + 1, 0);
+            }
+            let old = buf[byte] & mask != 0;
+            if on {
+                buf[byte] |= mask;
+            } else {
+                buf[byte] &= !mask;
+            }
+            old
+        }
+        None => {
+            let mut buf = vec![0u8; byte + 1];
+            if on {
+                buf[byte] |= mask;
+            }
+            let now = ctx.now_ms;
+            ctx.db().insert(key, Value::from_growable(buf), false, now);
+            false
+        }
+    };
+    ctx.modified(key);
+    ctx.int(old as i64);
+    Ok(())
+}
+
+fn getbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let offset = parse_bit_offset(&args[2], ctx)?;
+    let bit = match ctx.read_string(&args[1])? {
+        None => 0,
+        Some(v) => {
+            let mut buf = itoa::Buffer::new();
+            let s = v.str_bytes(&mut buf);
+            let byte = (offset >> 3) as usize;
+            if byte < s.len() {
+                (s[byte] >> (7 - (offset & 7))) & 1
+            } else {
+                0
+            }
+        }
+    };
+    ctx.int(bit as i64);
+    Ok(())
+}
+
+/// Parses the optional BYTE|BIT unit of BITCOUNT/BITPOS.
+fn parse_unit(arg: Option<&Bytes>) -> Result<bool, super::CmdError> {
+    match arg.map(|a| a.to_ascii_uppercase()) {
+        None => Ok(false),
+        Some(u) if u == b"BYTE" => Ok(false),
+        Some(u) if u == b"BIT" => Ok(true),
+        Some(_) => Err(errors::SYNTAX.into()),
+    }
+}
+
+/// Resolves a BITCOUNT/BITPOS range to inclusive bit positions over a string of `len` bytes.
+fn bit_range(start: i64, end: i64, len: usize, is_bit: bool) -> Option<(u64, u64)> {
+    let total = if is_bit { len as i64 * 8 } else { len as i64 };
+    let (s, e) = clamp_range(start, end, total)?;
+    if is_bit {
+        Some((s as u64, e as u64))
+    } else {
+        Some((s as u64 * 8, e as u64 * 8 + 7))
+    }
+}
+
+fn count_bits(s: &[u8], first_bit: u64, last_bit: u64) -> u64 {
+    (first_bit..=last_bit)
+        .filter(|&i| s[(i >> 3) as usize] >> (7 - (i & 7)) & 1 == 1)
+        .count() as u64
+}
+
+fn bitcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let (range, is_bit) = match args.len() {
+        2 => (None, false),
+        4 | 5 => {
+            let start = parse_int(&args[2])?;
+            let end = parse_int(&args[3])?;
+            (Some((start, end)), parse_unit(args.get(4))?)
+        }
+        _ => return Err(errors::SYNTAX.into()),
+    };
+    let Some(v) = ctx.read_string(&args[1])? else {
+        ctx.int(0);
+        return Ok(());
+    };
+    let mut buf = itoa::Buffer::new();
+    let s = v.str_bytes(&mut buf);
+    let count = match range {
+        None => s.iter().map(|b| b.count_ones() as u64).sum(),
+        Some((start, end)) => match bit_range(start, end, s.len(), is_bit) {
+            None => 0,
+            Some((a, z)) if a % 8 == 0 && z % 8 == 7 => s[(a / 8) as usize..=(z / 8) as usize]
+                .iter()
+                .map(|b| b.count_ones() as u64)
+                .sum(),
+            Some((a, z)) => count_bits(s, a, z),
+        },
+    };
+    ctx.int(count as i64);
+    Ok(())
+}
+
+fn bitpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let bit = match args[2].as_ref() {
+        b"1" => 1u8,
+        b"0" => 0u8,
+        _ => return Err("ERR The bit argument must be 1 or 0.".into()),
+    };
+    if args.len() > 6 {
+        return Err(errors::SYNTAX.into());
+    }
+    let start = args.get(3).map(|a| parse_int(a)).transpose()?;
+    let end = args.get(4).map(|a| parse_int(a)).transpose()?;
+    let is_bit = parse_unit(args.get(5))?;
+    let Some(v) = ctx.read_string(&args[1])? else {
+        ctx.int(if bit == 1 { -1 } else { 0 });
+        return Ok(());
+    };
+    let mut buf = itoa::Buffer::new();
+    let s = v.str_bytes(&mut buf);
+    let end_given = end.is_some();
+    let Some((a, z)) = bit_range(start.unwrap_or(0), end.unwrap_or(-1), s.len(), is_bit) else {
+        ctx.int(-1);
+        return Ok(());
+    };
+    let found = (a..=z).find(|&i| (s[(i >> 3) as usize] >> (7 - (i & 7))) & 1 == bit);
+    let reply = match found {
+        Some(pos) => pos as i64,
+        // Looking for a clear bit with no end given: the string is padded with zeros on the right.
+        None if bit == 0 && !end_given => (z + 1) as i64,
+        None => -1,
+    };
+    ctx.int(reply);
+    Ok(())
+}
+
+fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let (mut want_len, mut want_idx, mut with_match_len) = (false, false, false);
+    let mut min_match_len: i64 = 0;
+    let mut i = 3;
+    while i < args.len() {
+        let opt = args[i].to_ascii_uppercase();
+        match opt.as_slice() {
+            b"LEN" => want_len = true,
+            b"IDX" => want_idx = true,
+            b"WITHMATCHLEN" => with_match_len = true,
+            b"MINMATCHLEN" if i + 1 < args.len() => {
+                min_match_len = parse_int(&args[i + 1])?.max(0);
+                i += 1;
+            }
+            _ => return Err(errors::SYNTAX.into()),
+        }
+        i += 1;
+    }
+    if want_len && want_idx {
+        return Err("ERR If you want both the length and indexes, please just use IDX.".into());
+    }
+    let a = ctx.read_string(&args[1])?.map(|v| v.to_vec()).unwrap_or_default();
+    let bb = ctx.read_string(&args[2])?.map(|v| v.to_vec()).unwrap_or_default();
+    if (a.len() as u128 + 1) * (bb.len() as u128 + 1) > (u32::MAX as u128) {
+        return Err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len".into());
+    }
+    let (la, lb) = (a.len(), bb.len());
+    let w = lb + 1;
+    let mut dp = vec![0u32; (la + 1) * w];
+    for i in 1..=la {
+        for j in 1..=lb {
+            dp[i * w + j] = if a[i - 1] == bb[j - 1] {
+                dp[(i - 1) * w + j - 1] + 1
+            } else {
+                dp[(i - 1) * w + j].max(dp[i * w + j - 1])
+            };
+        }
+    }
+    let total = dp[la * w + lb] as usize;
+    if want_len {
+        ctx.int(total as i64);
+        return Ok(());
+    }
+    // Walk back collecting the common string and the matched ranges, as Redis does.
+    let mut result = vec![0u8; total];
+    let mut idx = total;
+    let (mut i, mut j) = (la, lb);
+    let mut matches: Vec<((usize, usize), (usize, usize), usize)> = Vec::new();
+    let mut cur: Option<((usize, usize), (usize, usize))> = None;
+    while i > 0 && j > 0 {
+        if a[i - 1] == bb[j - 1] {
+            idx -= 1;
+            result[idx] = a[i - 1];
+            cur = match cur {
+                Some(((_, ae), (_, be))) => Some(((i - 1, ae), (j - 1, be))),
+                None => Some(((i - 1, i - 1), (j - 1, j - 1))),
+            };
+            i -= 1;
+            j -= 1;
+            let continues = i > 0 && j > 0 && a[i - 1] == bb[j - 1];
+            if !continues {
+                if let Some(m) = cur.take() {
+                    let len = m.0.1 - m.0.0 + 1;
+                    matches.push((m.0, m.1, len));
+                }
+            }
+        } else {
+            if let Some(m) = cur.take() {
+                let len = m.0.1 - m.0.0 + 1;
+                matches.push((m.0, m.1, len));
+            }
+            if dp[(i - 1) * w + j] > dp[i * w + j - 1] {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+        }
+    }
+    if let Some(m) = cur.take() {
+        let len = m.0.1 - m.0.0 + 1;
+        matches.push((m.0, m.1, len));
+    }
+    if !want_idx {
+        ctx.bulk(&result);
+        return Ok(());
+    }
+    let kept: Vec<_> = matches
+        .into_iter()
+        .filter(|m| m.2 as i64 >= min_match_len)
+        .collect();
+    ctx.map(2);
+    ctx.bulk(b"matches");
+    ctx.array(kept.len());
+    for (ra, rb, len) in kept {
+        ctx.array(if with_match_len { 3 } else { 2 });
+        ctx.array(2);
+        ctx.int(ra.0 as i64);
+        ctx.int(ra.1 as i64);
+        ctx.array(2);
+        ctx.int(rb.0 as i64);
+        ctx.int(rb.1 as i64);
+        if with_match_len {
+            ctx.int(len as i64);
+        }
+    }
+    ctx.bulk(b"len");
+    ctx.int(total as i64);
+    Ok(())
+}

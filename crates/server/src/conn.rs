@@ -1,0 +1,313 @@
+//! One task per connection: read bytes, parse as many commands as arrived, run them as one
+//! batch under the core lock, write the replies. Pushes from elsewhere (pub/sub, MONITOR,
+//! CLIENT KILL) arrive on the client's channel. Parsing and socket I/O run outside the lock,
+//! so they proceed in parallel on all cores; only command execution is serialized.
+
+use crate::client::{Client, ClientHandle, ClientKind, ClientMsg};
+use crate::cmd::{self, Flow};
+use crate::server::{Core, Shared};
+use crate::{clock, log};
+use bytes::{Bytes, BytesMut};
+use ferrodis_resp::{Limits, RequestParser};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+/// Commands run per lock acquisition, so one deep pipeline cannot starve other clients.
+const MAX_BATCH: usize = 512;
+/// Output kept in memory before it is written even mid-batch.
+const FLUSH_BYTES: usize = 1 << 20;
+
+/// Where a connection comes from, for CLIENT LIST and protected mode.
+pub struct Peer {
+    pub addr: String,
+    pub laddr: String,
+    pub fd: i64,
+    pub is_loopback_or_unix: bool,
+}
+
+pub async fn serve<S>(shared: Arc<Shared>, mut stream: S, peer: Peer)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let id = shared.new_client_id();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut client = Client::new(id, tx.clone(), peer.addr.clone(), peer.laddr.clone());
+    if let Err(reply) = register(&shared, &mut client, &peer) {
+        let _ = stream.write_all(reply.as_bytes()).await;
+        return;
+    }
+
+    let mut rbuf = BytesMut::with_capacity(16 * 1024);
+    let mut wbuf = BytesMut::with_capacity(16 * 1024);
+    let mut parser = RequestParser::new();
+    let mut batch: Vec<Vec<Bytes>> = Vec::new();
+    let mut last_activity = tokio::time::Instant::now();
+
+    'conn: loop {
+        let idle_timeout = idle_timeout_secs(&shared, &client);
+        let deadline = last_activity + Duration::from_secs(idle_timeout.max(1));
+        let mut bytes_in = 0usize;
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(ClientMsg::Data(d)) => wbuf.extend_from_slice(&d),
+                Some(ClientMsg::Kill) | None => break 'conn,
+            },
+            r = stream.read_buf(&mut rbuf) => match r {
+                Ok(0) | Err(_) => break 'conn,
+                Ok(n) => {
+                    bytes_in = n;
+                    last_activity = tokio::time::Instant::now();
+                }
+            },
+            _ = tokio::time::sleep_until(deadline), if idle_timeout > 0 => {
+                log!(Verbose, "Closing idle client");
+                break 'conn;
+            }
+        }
+        while let Ok(msg) = rx.try_recv() {
+            match msg {
+                ClientMsg::Data(d) => wbuf.extend_from_slice(&d),
+                ClientMsg::Kill => break 'conn,
+            }
+        }
+
+        let limits = {
+            let core = shared.core.lock();
+            let query_limit = core.config.client_query_buffer_limit as usize;
+            if bytes_in > 0 && rbuf.len() + parser.pending_bytes() > query_limit {
+                log!(
+                    Warning,
+                    "Closing client that reached max query buffer length: id={} addr={} (qbuf initial bytes: {:?})",
+                    client.id,
+                    client.addr,
+                    String::from_utf8_lossy(&rbuf[..rbuf.len().min(64)])
+                );
+                break 'conn;
+            }
+            Limits {
+                max_bulk_len: core.config.proto_max_bulk_len,
+                ..Limits::default()
+            }
+        };
+
+        let mut closing = false;
+        loop {
+            batch.clear();
+            let mut protocol_error = None;
+            while batch.len() < MAX_BATCH {
+                match parser.parse(&mut rbuf, &limits) {
+                    Ok(Some(args)) => batch.push(args),
+                    Ok(None) => break,
+                    Err(e) => {
+                        protocol_error = Some(e);
+                        break;
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                match run_batch(&shared, &mut client, &batch, &mut wbuf, bytes_in).await {
+                    Flow::Continue => {}
+                    Flow::Close => closing = true,
+                    Flow::Shutdown => {
+                        shared.shutdown_notify.notify_one();
+                        closing = true;
+                    }
+                    Flow::WaitPause => unreachable!("run_batch waits out pauses itself"),
+                }
+                bytes_in = 0;
+            }
+            if let Some(e) = protocol_error {
+                log!(Verbose, "Protocol error ({}) from client: id={} addr={}", e, client.id, client.addr);
+                let msg = format!("ERR {e}");
+                ferrodis_resp::write_error(&mut wbuf, msg.as_bytes());
+                closing = true;
+            }
+            if closing || batch.len() < MAX_BATCH {
+                break;
+            }
+            // A full batch: more commands may be waiting. Write a large output first.
+            if wbuf.len() >= FLUSH_BYTES {
+                if stream.write_all(&wbuf).await.is_err() {
+                    break 'conn;
+                }
+                wbuf.clear();
+            }
+        }
+        if !wbuf.is_empty() {
+            if stream.write_all(&wbuf).await.is_err() {
+                break 'conn;
+            }
+            wbuf.clear();
+            if wbuf.capacity() > 4 * FLUSH_BYTES {
+                wbuf = BytesMut::with_capacity(16 * 1024);
+            }
+        }
+        if closing {
+            break 'conn;
+        }
+    }
+    let _ = stream.flush().await;
+    unregister(&shared, &mut client);
+}
+
+/// Runs parsed commands under the lock. A command held back by CLIENT PAUSE makes the task
+/// release the lock, wait for the pause to end, and resume at that command.
+async fn run_batch(
+    shared: &Shared,
+    client: &mut Client,
+    batch: &[Vec<Bytes>],
+    wbuf: &mut BytesMut,
+    bytes_in: usize,
+) -> Flow {
+    let mut i = 0;
+    let mut bytes_in = bytes_in;
+    while i < batch.len() {
+        let mut wait_until_ms = None;
+        let mut flow = Flow::Continue;
+        {
+            let mut core = shared.core.lock();
+            core.stats.total_net_input_bytes += bytes_in as u64;
+            bytes_in = 0;
+            while i < batch.len() {
+                match cmd::dispatch(&mut core, client, &batch[i], wbuf) {
+                    Flow::Continue => i += 1,
+                    Flow::WaitPause => {
+                        wait_until_ms = core.pause.map(|p| p.until_ms);
+                        break;
+                    }
+                    other => {
+                        flow = other;
+                        i = batch.len();
+                    }
+                }
+            }
+            sync_handle(&mut core, client);
+        }
+        if flow != Flow::Continue {
+            return flow;
+        }
+        if let Some(until) = wait_until_ms {
+            let now = clock::unix_ms();
+            let wait = Duration::from_millis(until.saturating_sub(now).min(1000));
+            let _ = tokio::time::timeout(wait, shared.unpause_notify.notified()).await;
+        }
+    }
+    Flow::Continue
+}
+
+/// Copies what CLIENT LIST shows from the task's client into the shared handle.
+fn sync_handle(core: &mut Core, client: &Client) {
+    let now = clock::unix_ms();
+    if let Some(h) = core.clients.get_mut(&client.id) {
+        h.db = client.db;
+        h.last_cmd = client.last_cmd;
+        h.last_interaction_ms = now;
+        h.sub = client.channels.len();
+        h.psub = client.patterns.len();
+        h.multi = client.multi.as_ref().map_or(-1, |m| m.queued.len() as i64);
+        h.watch = client.watched.len();
+        h.proto = client.proto;
+        h.kind = if client.kind == ClientKind::Normal && client.subscription_count() > 0 {
+            ClientKind::PubSub
+        } else {
+            client.kind
+        };
+        h.flags = client_flags(client);
+    }
+}
+
+fn client_flags(client: &Client) -> String {
+    let mut f = String::new();
+    match client.kind {
+        ClientKind::Replica => f.push('S'),
+        ClientKind::Master => f.push('M'),
+        _ => {}
+    }
+    if client.subscription_count() > 0 {
+        f.push('P');
+    }
+    if client.multi.is_some() {
+        f.push('x');
+    }
+    if client.monitor {
+        f.push('O');
+    }
+    if client.watch_flag.load(std::sync::atomic::Ordering::Relaxed) {
+        f.push('d');
+    }
+    if client.no_evict {
+        f.push('e');
+    }
+    if f.is_empty() {
+        f.push('N');
+    }
+    f
+}
+
+fn idle_timeout_secs(shared: &Shared, client: &Client) -> u64 {
+    if client.subscription_count() > 0 || client.monitor || client.kind != ClientKind::Normal {
+        return 0;
+    }
+    shared.core.lock().config.timeout as u64
+}
+
+/// Admits a new connection (maxclients, protected mode) and registers it.
+fn register(shared: &Shared, client: &mut Client, peer: &Peer) -> Result<(), String> {
+    let mut core = shared.core.lock();
+    if core.clients.len() >= core.config.maxclients as usize {
+        core.stats.rejected_connections += 1;
+        return Err(format!("-{}\r\n", crate::errors::MAX_CLIENTS));
+    }
+    if core.config.protected_mode
+        && core.config.requirepass.is_none()
+        && !peer.is_loopback_or_unix
+        && core.config.bind.iter().any(|b| b == "*" || b == "-::*" || b == "::*" || b == "0.0.0.0")
+    {
+        core.stats.rejected_connections += 1;
+        return Err(format!("-{}\r\n", crate::errors::DENIED_PROTECTED));
+    }
+    core.stats.total_connections_received += 1;
+    client.authenticated = core.config.requirepass.is_none();
+    let now = clock::unix_ms();
+    core.clients.insert(
+        client.id,
+        ClientHandle {
+            id: client.id,
+            addr: peer.addr.clone(),
+            laddr: peer.laddr.clone(),
+            fd: peer.fd,
+            name: None,
+            kind: ClientKind::Normal,
+            db: 0,
+            created_ms: now,
+            last_interaction_ms: now,
+            last_cmd: "NULL",
+            sub: 0,
+            psub: 0,
+            multi: -1,
+            watch: 0,
+            proto: client.proto,
+            flags: "N".into(),
+            tx: client.tx.clone(),
+        },
+    );
+    shared.connected_clients.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
+/// Forgets a closed connection everywhere it was registered.
+fn unregister(shared: &Shared, client: &mut Client) {
+    let mut core = shared.core.lock();
+    cmd::multi::unwatch_all(&mut core, client);
+    for ch in client.channels.drain() {
+        core.pubsub.unsubscribe(&ch, client.id);
+    }
+    for p in client.patterns.drain() {
+        core.pubsub.punsubscribe(&p, client.id);
+    }
+    core.monitors.retain(|(id, _)| *id != client.id);
+    core.clients.remove(&client.id);
+    shared.connected_clients.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+}

@@ -1,0 +1,83 @@
+//! The periodic work Redis's serverCron does, as one task ticking `hz` times a second:
+//! the active expiry cycle (each expired key deleted and recorded as a DEL effect) and the
+//! end of CLIENT PAUSE.
+
+use crate::clock;
+use crate::server::{Core, Shared};
+use bytes::Bytes;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Share of each tick the expiry cycle may use, as Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC.
+const EXPIRE_TIME_PERCENT: u64 = 25;
+/// Segments processed per lock hold, so other clients get the lock between slices.
+const SEGMENTS_PER_SLICE: usize = 16;
+
+pub fn spawn(shared: Arc<Shared>) {
+    tokio::spawn(async move {
+        loop {
+            let hz = shared.core.lock().config.hz.clamp(1, 500);
+            let period = Duration::from_millis(1000 / hz);
+            tokio::time::sleep(period).await;
+            let budget = period * EXPIRE_TIME_PERCENT as u32 / 100;
+            active_expire_cycle(&shared, budget);
+            end_pause_if_due(&shared);
+        }
+    });
+}
+
+fn end_pause_if_due(shared: &Shared) {
+    let mut core = shared.core.lock();
+    if let Some(p) = core.pause {
+        if p.until_ms <= clock::unix_ms() {
+            core.pause = None;
+            shared.unpause_notify.notify_waiters();
+        }
+    }
+}
+
+/// Deletes expired keys in slices of segments until every database was visited or the time
+/// budget is spent. A replica never expires keys itself: it waits for its master's DELs.
+fn active_expire_cycle(shared: &Shared, budget: Duration) {
+    let started = Instant::now();
+    let ndbs = shared.core.lock().dbs.len();
+    for db in 0..ndbs {
+        loop {
+            let mut core = shared.core.lock();
+            if !core.active_expire_enabled || core.is_replica() {
+                return;
+            }
+            let now = clock::unix_ms();
+            let step = core.dbs[db].expire_step(now, SEGMENTS_PER_SLICE);
+            record_expired(&mut core, db, step.expired);
+            drop(core);
+            if step.wrapped {
+                break;
+            }
+            if started.elapsed() >= budget {
+                return;
+            }
+        }
+    }
+}
+
+/// Counts expired keys and records each deletion as an effect, in the one write order.
+fn record_expired(core: &mut Core, db: usize, keys: Vec<crate::keyspace::Key>) {
+    if keys.is_empty() {
+        return;
+    }
+    core.stats.expired_keys += keys.len() as u64;
+    core.dirty += keys.len() as u64;
+    let verb: &'static [u8] = if core.config.lazyfree_lazy_expire {
+        b"UNLINK"
+    } else {
+        b"DEL"
+    };
+    for key in keys {
+        core.dbs[db].signal_modified(key.as_bytes());
+        core.propagate_effects(vec![(
+            db,
+            vec![Bytes::from_static(verb), Bytes::copy_from_slice(key.as_bytes())],
+        )]);
+    }
+}

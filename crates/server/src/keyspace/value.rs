@@ -1,0 +1,240 @@
+//! `Value`: what a key holds. Strings are stored the compact ways Redis uses (integer, short inline,
+//! heap); heap values are reference-counted so a snapshot can share them with the live keyspace
+//! and a write copies only the value it touches (design.md, "Snapshots without fork").
+
+use std::sync::Arc;
+use triomphe::{HeaderSlice, ThinArc};
+
+const INLINE_CAP: usize = 14;
+/// Redis stores strings up to this length as "embstr"; longer ones as "raw".
+const EMBSTR_LIMIT: usize = 44;
+
+/// A key's value. 16 bytes.
+#[derive(Clone)]
+pub enum Value {
+    /// A string that is a canonical 64-bit integer (Redis's "int" encoding).
+    Int(i64),
+    /// A short string held inline.
+    Inline { len: u8, data: [u8; INLINE_CAP] },
+    /// An immutable heap string in one allocation, shared by reference count.
+    Raw(ThinArc<(), u8>),
+    /// A heap string that was grown in place (APPEND, SETRANGE, SETBIT), with spare capacity.
+    Growable(Arc<Vec<u8>>),
+}
+
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
+
+/// The type names TYPE reports and SCAN TYPE filters on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ValueType {
+    String,
+}
+
+impl ValueType {
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::String => "string",
+        }
+    }
+
+    pub fn from_name(name: &[u8]) -> Option<ValueType> {
+        if name.eq_ignore_ascii_case(b"string") {
+            Some(ValueType::String)
+        } else {
+            None
+        }
+    }
+}
+
+impl Value {
+    /// Builds the most compact representation of a string, as Redis's tryObjectEncoding does.
+    pub fn from_bytes(bytes: &[u8]) -> Value {
+        if let Some(n) = canonical_int(bytes) {
+            return Value::Int(n);
+        }
+        Value::from_bytes_no_int(bytes)
+    }
+
+    /// Builds a string value that is never integer-encoded.
+    pub fn from_bytes_no_int(bytes: &[u8]) -> Value {
+        if bytes.len() <= INLINE_CAP {
+            let mut data = [0u8; INLINE_CAP];
+            data[..bytes.len()].copy_from_slice(bytes);
+            Value::Inline {
+                len: bytes.len() as u8,
+                data,
+            }
+        } else {
+            Value::Raw(ThinArc::from_header_and_slice((), bytes))
+        }
+    }
+
+    /// Takes ownership of a buffer that will likely grow again (APPEND/SETRANGE results).
+    pub fn from_growable(bytes: Vec<u8>) -> Value {
+        Value::Growable(Arc::new(bytes))
+    }
+
+    pub fn is_string(&self) -> bool {
+        matches!(
+            self,
+            Value::Int(_) | Value::Inline { .. } | Value::Raw(_) | Value::Growable(_)
+        )
+    }
+
+    pub fn value_type(&self) -> ValueType {
+        ValueType::String
+    }
+
+    /// The string's bytes, formatting integers into `buf`.
+    #[inline]
+    pub fn str_bytes<'a>(&'a self, buf: &'a mut itoa::Buffer) -> &'a [u8] {
+        match self {
+            Value::Int(n) => buf.format(*n).as_bytes(),
+            Value::Inline { len, data } => &data[..*len as usize],
+            Value::Raw(arc) => raw_slice(arc),
+            Value::Growable(v) => v.as_slice(),
+        }
+    }
+
+    /// The string's bytes as an owned vector.
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut buf = itoa::Buffer::new();
+        self.str_bytes(&mut buf).to_vec()
+    }
+
+    /// Length in bytes of the string form.
+    pub fn str_len(&self) -> usize {
+        match self {
+            Value::Int(n) => itoa::Buffer::new().format(*n).len(),
+            Value::Inline { len, .. } => *len as usize,
+            Value::Raw(arc) => raw_slice(arc).len(),
+            Value::Growable(v) => v.len(),
+        }
+    }
+
+    /// The integer a string holds, if it parses as one (strict, like Redis's string2ll).
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(n) => Some(*n),
+            other => {
+                let mut buf = itoa::Buffer::new();
+                parse_i64_strict(other.str_bytes(&mut buf))
+            }
+        }
+    }
+
+    /// The integer of an int-encoded string.
+    pub fn as_int_encoded(&self) -> Option<i64> {
+        match self {
+            Value::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// OBJECT ENCODING's answer.
+    pub fn encoding_name(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Inline { .. } => "embstr",
+            Value::Raw(arc) if raw_slice(arc).len() <= EMBSTR_LIMIT => "embstr",
+            Value::Raw(_) | Value::Growable(_) => "raw",
+        }
+    }
+
+    /// Mutable access to the bytes of a string that is about to be modified in place: converts it
+    /// to the growable form (copying it only if it is shared with a snapshot).
+    pub fn make_growable(&mut self) -> &mut Vec<u8> {
+        if !matches!(self, Value::Growable(_)) {
+            *self = Value::Growable(Arc::new(self.to_vec()));
+        }
+        match self {
+            Value::Growable(arc) => Arc::make_mut(arc),
+            _ => unreachable!("converted to Growable above"),
+        }
+    }
+
+    /// Bytes this value owns on the heap (for MEMORY USAGE and used-memory estimates).
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Value::Int(_) | Value::Inline { .. } => 0,
+            Value::Raw(arc) => 16 + raw_slice(arc).len(),
+            Value::Growable(v) => 40 + v.capacity(),
+        }
+    }
+}
+
+fn raw_slice(arc: &ThinArc<(), u8>) -> &[u8] {
+    let hs: &HeaderSlice<triomphe::HeaderWithLength<()>, [u8]> = arc;
+    &hs.slice
+}
+
+/// Parses a canonical decimal i64 (no sign '+', no leading zeros, no spaces), as Redis's string2ll.
+pub fn parse_i64_strict(s: &[u8]) -> Option<i64> {
+    if s.is_empty() || s.len() > 20 {
+        return None;
+    }
+    if s == b"0" {
+        return Some(0);
+    }
+    let (neg, digits) = match s[0] {
+        b'-' => (true, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || digits[0] == b'0' {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
+    }
+    if neg {
+        if v > i64::MAX as u64 + 1 {
+            None
+        } else {
+            Some((v as i64).wrapping_neg())
+        }
+    } else if v > i64::MAX as u64 {
+        None
+    } else {
+        Some(v as i64)
+    }
+}
+
+/// A string that Redis would store with the "int" encoding.
+fn canonical_int(bytes: &[u8]) -> Option<i64> {
+    if bytes.len() > 20 {
+        return None;
+    }
+    parse_i64_strict(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_follow_redis() {
+        assert_eq!(Value::from_bytes(b"12345").encoding_name(), "int");
+        assert_eq!(Value::from_bytes(b"012345").encoding_name(), "embstr");
+        assert_eq!(Value::from_bytes(b"hello").encoding_name(), "embstr");
+        assert_eq!(Value::from_bytes(&[b'x'; 44]).encoding_name(), "embstr");
+        assert_eq!(Value::from_bytes(&[b'x'; 45]).encoding_name(), "raw");
+        let mut v = Value::from_bytes(b"ab");
+        v.make_growable().extend_from_slice(b"cd");
+        assert_eq!(v.to_vec(), b"abcd");
+        assert_eq!(v.encoding_name(), "raw");
+    }
+
+    #[test]
+    fn strict_integers() {
+        assert_eq!(parse_i64_strict(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64_strict(b"9223372036854775808"), None);
+        assert_eq!(parse_i64_strict(b"+1"), None);
+        assert_eq!(parse_i64_strict(b"01"), None);
+        assert_eq!(parse_i64_strict(b"-0"), None);
+        assert_eq!(parse_i64_strict(b" 1"), None);
+    }
+}

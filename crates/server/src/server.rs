@@ -1,0 +1,253 @@
+//! The shared server state. `Core` is everything commands touch, behind one mutex: holding it
+//! *is* the write path's critical section (design.md, "One order for every write"). Connection
+//! tasks lock it per batch of parsed commands, never across an await.
+//!
+//! `Shared` holds the mutex plus the few things tasks need without it (atomics, notifiers).
+
+use crate::client::{ClientHandle, ClientId};
+use crate::keyspace::Db;
+use crate::pubsub::PubSub;
+use crate::stats::{CommandStats, Slowlog, Stats};
+use bytes::{Bytes, BytesMut};
+use ferrodis_config::Config;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
+use tokio::sync::Notify;
+
+/// How SHUTDOWN was asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShutdownRequest {
+    /// Save if save points are configured (plain SHUTDOWN, SIGTERM).
+    Default,
+    Save,
+    NoSave,
+}
+
+/// CLIENT PAUSE state.
+#[derive(Clone, Copy, Debug)]
+pub struct Pause {
+    pub until_ms: u64,
+    /// true = PAUSE WRITE (only writes wait), false = PAUSE ALL.
+    pub writes_only: bool,
+}
+
+/// Everything commands read and write, guarded by `Shared::core`.
+pub struct Core {
+    pub config: Config,
+    pub config_path: Option<PathBuf>,
+    pub dbs: Vec<Db>,
+    pub clients: HashMap<ClientId, ClientHandle>,
+    pub pubsub: PubSub,
+    pub stats: Stats,
+    pub command_stats: CommandStats,
+    pub slowlog: Slowlog,
+    /// Writes since the last successful save (INFO rdb_changes_since_last_save).
+    pub dirty: u64,
+    /// DEBUG SET-ACTIVE-EXPIRE.
+    pub active_expire_enabled: bool,
+    pub replication: ReplicationFeed,
+    pub pause: Option<Pause>,
+    pub run_id: String,
+    pub lastsave_s: u64,
+    pub shutdown: Option<ShutdownRequest>,
+    pub rng: rand::rngs::SmallRng,
+    /// Clients in MONITOR mode.
+    pub monitors: Vec<(ClientId, tokio::sync::mpsc::UnboundedSender<crate::client::ClientMsg>)>,
+    /// Nesting of `cmd::call` (EXEC runs calls inside a call): effects are flushed to the
+    /// stream when the outermost call ends, wrapped in MULTI/EXEC when there are several.
+    pub call_depth: u32,
+    pub pending_effects: Vec<(usize, Vec<Bytes>)>,
+    pub started: Instant,
+    /// Woken when CLIENT PAUSE ends (shared with `Shared::unpause_notify`).
+    pub unpause_notify: Arc<Notify>,
+    /// Highest used_memory seen by INFO.
+    pub peak_memory: std::sync::atomic::AtomicU64,
+}
+
+/// The write path's output: effects appended in master offset order. Replication (a later
+/// issue) turns this into the backlog and replica streams; until then it counts bytes only
+/// when a consumer is attached.
+#[derive(Default)]
+pub struct ReplicationFeed {
+    /// The database the stream last SELECTed (-1: none yet).
+    pub stream_db: i64,
+    /// This server's replication ID (INFO master_replid).
+    pub replid: String,
+    /// True when something consumes the stream (a backlog or a MONITOR-like tap).
+    pub active: bool,
+    pub master_repl_offset: u64,
+    pub pending: BytesMut,
+}
+
+impl ReplicationFeed {
+    /// Appends one effect, preceded by a SELECT when the stream's database changes.
+    pub fn feed<A: AsRef<[u8]>>(&mut self, db: usize, args: &[A]) {
+        if !self.active {
+            return;
+        }
+        if self.stream_db != db as i64 {
+            let mut itoa = itoa::Buffer::new();
+            let dbs = itoa.format(db);
+            let before = self.pending.len();
+            ferrodis_resp::write_command(&mut self.pending, &[&b"SELECT"[..], dbs.as_bytes()]);
+            self.master_repl_offset += (self.pending.len() - before) as u64;
+            self.stream_db = db as i64;
+        }
+        let before = self.pending.len();
+        ferrodis_resp::write_command(&mut self.pending, args);
+        self.master_repl_offset += (self.pending.len() - before) as u64;
+    }
+}
+
+impl Core {
+    pub fn new(config: Config, config_path: Option<PathBuf>) -> Core {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::from_os_rng();
+        let hasher = foldhash::fast::FixedState::with_seed(rng.random());
+        let dbs = (0..config.databases.max(1) as usize).map(|_| Db::new(hasher)).collect();
+        let mut hex40 = || -> String {
+            (0..40)
+                .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
+                .collect()
+        };
+        let run_id = hex40();
+        let replid = hex40();
+        Core {
+            config,
+            config_path,
+            dbs,
+            clients: HashMap::new(),
+            pubsub: PubSub::default(),
+            stats: Stats::default(),
+            command_stats: CommandStats::default(),
+            slowlog: Slowlog::default(),
+            dirty: 0,
+            active_expire_enabled: true,
+            replication: ReplicationFeed {
+                stream_db: -1,
+                replid,
+                ..Default::default()
+            },
+            pause: None,
+            run_id,
+            lastsave_s: crate::clock::unix_ms() / 1000,
+            shutdown: None,
+            rng,
+            monitors: Vec::new(),
+            call_depth: 0,
+            pending_effects: Vec::new(),
+            started: Instant::now(),
+            unpause_notify: Arc::new(Notify::new()),
+            peak_memory: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// True when this server replicates from a master (set by the replication issue).
+    pub fn is_replica(&self) -> bool {
+        self.config.replicaof.is_some()
+    }
+
+    /// Peak of used_memory, updated whenever it is read.
+    pub fn stats_peak_memory(&self) -> u64 {
+        let used = crate::used_memory() as u64;
+        self.peak_memory.fetch_max(used, Ordering::Relaxed).max(used)
+    }
+
+    pub fn monitors_empty(&self) -> bool {
+        self.monitors.is_empty()
+    }
+
+    /// Sends a command line to every MONITOR client, in Redis's format:
+    /// `+1339518083.107412 [0 127.0.0.1:60866] "keys" "*"`.
+    pub fn feed_monitors(&mut self, client: &crate::client::Client, db: usize, args: &[Bytes], now_ms: u64) {
+        let _ = now_ms;
+        let us = crate::clock::unix_us();
+        let mut line = format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, db, client.addr);
+        for a in args {
+            line.push_str(" \"");
+            for &b in a.iter() {
+                match b {
+                    b'\\' => line.push_str("\\\\"),
+                    b'"' => line.push_str("\\\""),
+                    b'\n' => line.push_str("\\n"),
+                    b'\r' => line.push_str("\\r"),
+                    b'\t' => line.push_str("\\t"),
+                    0x07 => line.push_str("\\a"),
+                    0x08 => line.push_str("\\b"),
+                    0x20..=0x7e => line.push(b as char),
+                    _ => line.push_str(&format!("\\x{b:02x}")),
+                }
+            }
+            line.push('"');
+        }
+        line.push_str("\r\n");
+        let data = Bytes::from(line);
+        self.monitors
+            .retain(|(_, tx)| tx.send(crate::client::ClientMsg::Data(data.clone())).is_ok());
+    }
+
+    /// Takes a command's effects into the stream. Inside a nested call (EXEC) they wait for
+    /// the outermost call, which wraps several effects in MULTI/EXEC as Redis 7.0 does.
+    pub fn propagate_effects(&mut self, effects: Vec<(usize, Vec<Bytes>)>) {
+        self.pending_effects.extend(effects);
+        if self.call_depth > 0 || self.pending_effects.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending_effects);
+        if !self.replication.active {
+            return;
+        }
+        let wrap = pending.len() > 1;
+        if wrap {
+            self.replication.feed(pending[0].0, &[&b"MULTI"[..]]);
+        }
+        let last_db = pending.last().map(|p| p.0).unwrap_or(0);
+        for (db, args) in &pending {
+            self.replication.feed(*db, args);
+        }
+        if wrap {
+            self.replication.feed(last_db, &[&b"EXEC"[..]]);
+        }
+    }
+
+    /// Sends raw bytes to a client's connection task (pushes, MONITOR lines).
+    pub fn send_to_client(&self, id: ClientId, data: Bytes) {
+        if let Some(h) = self.clients.get(&id) {
+            let _ = h.tx.send(crate::client::ClientMsg::Data(data));
+        }
+    }
+}
+
+/// State shared by all tasks.
+pub struct Shared {
+    pub core: Mutex<Core>,
+    pub started: Instant,
+    pub next_client_id: AtomicU64,
+    pub connected_clients: AtomicUsize,
+    /// Woken when SHUTDOWN is requested.
+    pub shutdown_notify: Notify,
+    /// Woken when CLIENT PAUSE ends or changes.
+    pub unpause_notify: Arc<Notify>,
+}
+
+impl Shared {
+    pub fn new(core: Core) -> Arc<Shared> {
+        let unpause_notify = Arc::clone(&core.unpause_notify);
+        Arc::new(Shared {
+            core: Mutex::new(core),
+            started: Instant::now(),
+            next_client_id: AtomicU64::new(1),
+            connected_clients: AtomicUsize::new(0),
+            shutdown_notify: Notify::new(),
+            unpause_notify,
+        })
+    }
+
+    pub fn new_client_id(&self) -> ClientId {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+}

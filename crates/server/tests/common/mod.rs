@@ -1,0 +1,267 @@
+//! Test harness: starts the `ferrodis` binary (or a real `redis-server`) on a free loopback
+//! port in its own temporary directory, and stops it by PID when dropped.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A running server process owned by a test.
+pub struct Server {
+    child: Option<Child>,
+    pub port: u16,
+    pub dir: PathBuf,
+    pub log: PathBuf,
+}
+
+/// Which server binary to start.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Kind {
+    Ferrodis,
+    Redis,
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind an ephemeral port")
+}
+
+fn temp_dir() -> PathBuf {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ferrodis-test-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create test dir");
+    dir
+}
+
+impl Server {
+    /// Starts ferrodis with test defaults plus `args` (`["--maxclients", "2"]`).
+    pub fn start(args: &[&str]) -> Server {
+        Server::start_kind(Kind::Ferrodis, args)
+    }
+
+    /// Starts a real redis-server 7.0 with the same defaults (for differential and interop tests).
+    pub fn start_redis(args: &[&str]) -> Server {
+        Server::start_kind(Kind::Redis, args)
+    }
+
+    pub fn start_kind(kind: Kind, args: &[&str]) -> Server {
+        Server::start_with_config(kind, None, args)
+    }
+
+    /// Starts a server with a config file (written into its directory) and extra arguments.
+    pub fn start_with_config(kind: Kind, config: Option<&str>, args: &[&str]) -> Server {
+        for _attempt in 0..5 {
+            let dir = temp_dir();
+            let port = free_port();
+            match Server::try_start(kind, &dir, port, config, args) {
+                Ok(s) => return s,
+                Err(log) if log.contains("Failed listening on port") => continue,
+                Err(log) => panic!("server failed to start:\n{log}"),
+            }
+        }
+        panic!("could not find a free port");
+    }
+
+    fn try_start(kind: Kind, dir: &Path, port: u16, config: Option<&str>, args: &[&str]) -> Result<Server, String> {
+        let log = dir.join("stdout");
+        let bin = match kind {
+            Kind::Ferrodis => PathBuf::from(env!("CARGO_BIN_EXE_ferrodis")),
+            Kind::Redis => PathBuf::from("redis-server"),
+        };
+        let mut cmd = Command::new(bin);
+        if let Some(text) = config {
+            let path = dir.join("redis.conf");
+            std::fs::write(&path, text).expect("write config");
+            cmd.arg(path);
+        }
+        let port_s = port.to_string();
+        let dir_s = dir.display().to_string();
+        cmd.args(["--port", &port_s, "--bind", "127.0.0.1", "--dir", &dir_s, "--save", "", "--appendonly", "no"]);
+        cmd.args(["--enable-debug-command", "yes", "--logfile", ""]);
+        cmd.args(args);
+        let out = std::fs::File::create(&log).expect("create log");
+        let err = out.try_clone().expect("dup log");
+        cmd.current_dir(dir).stdin(Stdio::null()).stdout(out).stderr(err);
+        let mut child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if text.contains("Ready to accept connections") && TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(Server { child: Some(child), port, dir: dir.to_path_buf(), log });
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!("exited with {status}\n{text}"));
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("did not become ready\n{text}"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, |c| c.id())
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// A `redis` crate connection (RESP2).
+    pub fn conn(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .and_then(|c| c.get_connection())
+            .expect("connect")
+    }
+
+    /// A raw socket to the server.
+    pub fn raw(&self) -> Raw {
+        let s = TcpStream::connect(("127.0.0.1", self.port)).expect("raw connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+        Raw { s }
+    }
+
+    /// Runs `redis-cli -p <port> args...` and returns its stdout.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new("redis-cli")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .expect("run redis-cli (Debian package redis-tools)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits for the process to exit on its own; returns its exit code.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let child = self.child.as_mut()?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends a signal to the process.
+    pub fn signal(&self, sig: &str) {
+        let _ = Command::new("kill").args([&format!("-{sig}"), &self.pid().to_string()]).status();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A raw TCP connection for protocol-level tests.
+pub struct Raw {
+    pub s: TcpStream,
+}
+
+impl Raw {
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.s.write_all(bytes).expect("write");
+    }
+
+    /// Reads until `n` complete RESP replies arrived (or the peer closed); returns the bytes.
+    pub fn read_replies(&mut self, n: usize) -> Vec<u8> {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 65536];
+        loop {
+            if count_frames(&buf) >= n {
+                return buf;
+            }
+            match self.s.read(&mut chunk) {
+                Ok(0) | Err(_) => return buf,
+                Ok(k) => buf.extend_from_slice(&chunk[..k]),
+            }
+        }
+    }
+
+    /// Sends a command encoded as a multibulk and reads one reply.
+    pub fn cmd(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+        for a in args {
+            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            out.extend_from_slice(a);
+            out.extend_from_slice(b"\r\n");
+        }
+        self.send(&out);
+        self.read_replies(1)
+    }
+
+    /// True once the server closed the connection (reads EOF).
+    pub fn closed(&mut self) -> bool {
+        let mut b = [0u8; 1024];
+        loop {
+            match self.s.read(&mut b) {
+                Ok(0) => return true,
+                Ok(_) => continue,
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+/// Counts complete top-level RESP frames at the start of `buf`.
+pub fn count_frames(buf: &[u8]) -> usize {
+    let limits = ferrodis_resp::Limits::default();
+    let mut n = 0;
+    let mut at = 0;
+    while at < buf.len() {
+        match ferrodis_resp::parse_frame(&buf[at..], &limits) {
+            Ok(Some((_, used))) => {
+                at += used;
+                n += 1;
+            }
+            _ => break,
+        }
+    }
+    n
+}
+
+/// `redis::cmd` shortcut returning a typed result.
+pub fn q<T: redis::FromRedisValue>(c: &mut redis::Connection, args: &[&str]) -> redis::RedisResult<T> {
+    let mut cmd = redis::cmd(args[0]);
+    for a in &args[1..] {
+        cmd.arg(*a);
+    }
+    cmd.query(c)
+}
+
+/// The error text of a failed command (`ERR syntax error`).
+pub fn err_text(c: &mut redis::Connection, args: &[&str]) -> String {
+    match q::<redis::Value>(c, args) {
+        Ok(v) => panic!("expected an error from {args:?}, got {v:?}"),
+        Err(e) => {
+            let code = e.code().unwrap_or("");
+            let detail = e.detail().unwrap_or("");
+            if code.is_empty() { detail.to_string() } else { format!("{code} {detail}").trim().to_string() }
+        }
+    }
+}
