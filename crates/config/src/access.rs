@@ -5,6 +5,7 @@
 //! No I/O except resolving `dir` against the file system (Redis does `chdir`; we only check and
 //! record the absolute path, the server changes directory).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
@@ -580,27 +581,25 @@ impl Config {
     /// otherwise a case-insensitive glob over every name and alias. Each config once.
     pub fn config_get(&self, patterns: &[&[u8]]) -> Vec<(String, String)> {
         let mut matches: Vec<(String, Entry)> = Vec::new();
-        let seen = |matches: &[(String, Entry)], name: &[u8]| {
-            matches
-                .iter()
-                .any(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))
-        };
+        // Names already answered, lower-cased (Redis's reply dict is case-insensitive).
+        let mut seen: HashSet<Vec<u8>> = HashSet::new();
         for pattern in patterns {
             if !pattern.iter().any(|b| matches!(b, b'[' | b'*' | b'?')) {
-                if seen(&matches, pattern) {
-                    continue;
-                }
-                if let Some(entry) = lookup(pattern) {
+                if let Some(entry) = lookup(pattern)
+                    && seen.insert(pattern.to_ascii_lowercase())
+                {
                     matches.push((String::from_utf8_lossy(pattern).into_owned(), entry));
                 }
                 continue;
             }
             for entry in entries() {
-                if entry.directive().has(flag::HIDDEN) || seen(&matches, entry.name().as_bytes()) {
+                let name = entry.name();
+                if entry.directive().has(flag::HIDDEN) || seen.contains(name.as_bytes()) {
                     continue;
                 }
-                if stringmatch(pattern, entry.name().as_bytes(), true) {
-                    matches.push((entry.name().to_string(), entry));
+                if stringmatch(pattern, name.as_bytes(), true) {
+                    seen.insert(name.as_bytes().to_vec());
+                    matches.push((name.to_string(), entry));
                 }
             }
         }
@@ -689,6 +688,12 @@ impl Config {
         }
         Ok(found)
     }
+}
+
+/// Whether a config (by name or alias) holds a secret: Redis redacts its CONFIG SET value from
+/// SLOWLOG, MONITOR and command logs (`masterauth`, `masteruser`, `requirepass`).
+pub fn is_sensitive_config(name: &[u8]) -> bool {
+    lookup(name).is_some_and(|e| e.directive().has(flag::SENSITIVE))
 }
 
 /// All primary directive names, in table order.

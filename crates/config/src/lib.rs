@@ -27,7 +27,7 @@ mod numbers;
 mod rewrite;
 mod types;
 
-pub use access::{SetContext, directive_names};
+pub use access::{SetContext, directive_names, is_sensitive_config};
 pub use config::{
     Config, DEFAULT_BIND, DEFAULT_LATENCY_PERCENTILES, DEFAULT_OOM_SCORE_ADJ_VALUES, DEFAULT_SAVE,
 };

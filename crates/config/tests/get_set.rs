@@ -403,3 +403,145 @@ fn every_mutable_config_round_trips_its_own_value() {
     }
     assert_eq!(c, before);
 }
+
+#[test]
+fn sensitive_configs_are_flagged() {
+    assert!(is_sensitive_config(b"requirepass"));
+    assert!(is_sensitive_config(b"MASTERAUTH"));
+    assert!(is_sensitive_config(b"masteruser"));
+    assert!(!is_sensitive_config(b"port"));
+    assert!(!is_sensitive_config(b"nope"));
+}
+
+/// A small deterministic generator, so failures replay.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() as usize) % items.len()]
+    }
+}
+
+const VALUES: &[&str] = &[
+    "",
+    " ",
+    "  ",
+    "0",
+    "-1",
+    "1",
+    "18446744073709551616",
+    "99999999999999999999kb",
+    "1gb",
+    "5%",
+    "101%",
+    "-5%",
+    "yes",
+    "no",
+    "YES",
+    "save",
+    "900 1",
+    "900 1 300",
+    "replica 1 2 3",
+    "normal 1 2 3 pubsub 1 2",
+    "KEA",
+    "\u{0}",
+    "\u{ff}",
+    "'",
+    "\"",
+    "a b c d e f g h i j k l m n o p q",
+    "no one",
+    "127.0.0.1 6380",
+    "777",
+    "0x10",
+    "1e2",
+    "nan",
+    "inf",
+    "{title}",
+    "{",
+    "x/y",
+    "save nosave",
+    "now force",
+    "local",
+    "\\x41",
+];
+
+#[test]
+fn random_config_set_never_panics_and_failures_change_nothing() {
+    let mut rng = Lcg(0x5eed);
+    let names: Vec<&str> = directive_names()
+        .chain(["slaveof", "slave-read-only", "nope", ""])
+        .collect();
+    let mut c = Config::default();
+    for i in 0..5_000 {
+        let n = 1 + (rng.next() % 3) as usize;
+        let pairs: Vec<(String, String)> = (0..n)
+            .map(|_| {
+                let name = names[(rng.next() as usize) % names.len()].to_string();
+                (name, rng.pick(VALUES).to_string())
+            })
+            .collect();
+        let pairs: Vec<(&[u8], &[u8])> = pairs
+            .iter()
+            .map(|(a, b)| (a.as_bytes(), b.as_bytes()))
+            .collect();
+        let before = c.clone();
+        if c.set_with(
+            &pairs,
+            SetContext {
+                loading: false,
+                client_is_local: true,
+            },
+        )
+        .is_err()
+        {
+            assert_eq!(c, before);
+        }
+        if i % 100 == 0 {
+            let _ = c.config_get(&[b"*", b"[", b"\\", b"*?[^a-"]);
+        }
+    }
+}
+
+#[test]
+fn random_config_files_never_panic() {
+    let mut rng = Lcg(42);
+    let names: Vec<&str> = directive_names()
+        .chain([
+            "include",
+            "user",
+            "rename-command",
+            "loadmodule",
+            "sentinel",
+            "a.b",
+            "#",
+            "\"",
+            "'",
+        ])
+        .collect();
+    for _ in 0..2_000 {
+        let mut text = String::new();
+        for _ in 0..(rng.next() % 6) {
+            text.push_str(names[(rng.next() as usize) % names.len()]);
+            for _ in 0..(rng.next() % 4) {
+                text.push(' ');
+                let v = rng.pick(VALUES);
+                if rng.next() % 2 == 0 {
+                    text.push_str(v)
+                } else {
+                    text.push_str(&format!("\"{v}\""))
+                }
+            }
+            text.push('\n');
+        }
+        if let Ok(c) = Config::from_str(&text) {
+            let _ = c.config_get(&[b"*"]);
+        }
+    }
+}
