@@ -532,7 +532,7 @@ fn random_config_files_never_panic() {
             for _ in 0..(rng.next() % 4) {
                 text.push(' ');
                 let v = rng.pick(VALUES);
-                if rng.next() % 2 == 0 {
+                if rng.next().is_multiple_of(2) {
                     text.push_str(v)
                 } else {
                     text.push_str(&format!("\"{v}\""))
