@@ -59,7 +59,7 @@ macro_rules! config_enum {
 }
 
 config_enum! {
-    /// `loglevel`: how much the server logs. Redis 7.0 has no `nothing` level (added in 7.2).
+    /// `loglevel`: how much the server logs.
     pub enum LogLevel {
         /// `debug`: everything.
         Debug = 0,
@@ -69,6 +69,9 @@ config_enum! {
         Notice = 2,
         /// `warning`: only important or critical messages.
         Warning = 3,
+        /// Log nothing. Not a Redis 7.0 value (`nothing` arrived in 7.2): never produced by
+        /// parsing, `loglevel nothing` is refused as 7.0.15 refuses it; prints as `unknown`.
+        Nothing = 4,
     }
     names: ["debug" => Debug, "verbose" => Verbose, "notice" => Notice, "warning" => Warning]
 }

@@ -598,3 +598,13 @@ fn bad_input_never_panics() {
     bytes.extend_from_slice(b"\nport 1\n\"\n'\n");
     let _ = Config::from_bytes(&bytes);
 }
+
+#[test]
+fn loglevel_nothing_is_not_a_7_0_value() {
+    assert_eq!(
+        Config::from_str("loglevel nothing").unwrap_err().reason(),
+        "argument(s) must be one of the following: debug, verbose, notice, warning"
+    );
+    assert_eq!(LogLevel::parse("NOTICE"), Some(LogLevel::Notice));
+    assert_eq!(LogLevel::parse("nothing"), None);
+}
