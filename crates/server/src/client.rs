@@ -89,7 +89,12 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(id: ClientId, tx: UnboundedSender<ClientMsg>, addr: String, laddr: String) -> Client {
+    pub fn new(
+        id: ClientId,
+        tx: UnboundedSender<ClientMsg>,
+        addr: String,
+        laddr: String,
+    ) -> Client {
         Client {
             id,
             db: 0,

@@ -119,7 +119,13 @@ where
                 bytes_in = 0;
             }
             if let Some(e) = protocol_error {
-                log!(Verbose, "Protocol error ({}) from client: id={} addr={}", e, client.id, client.addr);
+                log!(
+                    Verbose,
+                    "Protocol error ({}) from client: id={} addr={}",
+                    e,
+                    client.id,
+                    client.addr
+                );
                 let msg = format!("ERR {e}");
                 ferrodis_resp::write_error(&mut wbuf, msg.as_bytes());
                 closing = true;
@@ -263,7 +269,11 @@ fn register(shared: &Shared, client: &mut Client, peer: &Peer) -> Result<(), Str
     if core.config.protected_mode
         && core.config.requirepass.is_none()
         && !peer.is_loopback_or_unix
-        && core.config.bind.iter().any(|b| b == "*" || b == "-::*" || b == "::*" || b == "0.0.0.0")
+        && core
+            .config
+            .bind
+            .iter()
+            .any(|b| b == "*" || b == "-::*" || b == "::*" || b == "0.0.0.0")
     {
         core.stats.rejected_connections += 1;
         return Err(format!("-{}\r\n", crate::errors::DENIED_PROTECTED));
@@ -293,7 +303,9 @@ fn register(shared: &Shared, client: &mut Client, peer: &Peer) -> Result<(), Str
             tx: client.tx.clone(),
         },
     );
-    shared.connected_clients.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    shared
+        .connected_clients
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }
 
@@ -309,5 +321,7 @@ fn unregister(shared: &Shared, client: &mut Client) {
     }
     core.monitors.retain(|(id, _)| *id != client.id);
     core.clients.remove(&client.id);
-    shared.connected_clients.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    shared
+        .connected_clients
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
 }

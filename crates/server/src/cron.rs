@@ -17,7 +17,7 @@ pub fn spawn(shared: Arc<Shared>) {
     tokio::spawn(async move {
         loop {
             let hz = shared.core.lock().config.hz.clamp(1, 500);
-            let period = Duration::from_millis(1000 / hz);
+            let period = Duration::from_millis(1000 / hz as u64);
             tokio::time::sleep(period).await;
             let budget = period * EXPIRE_TIME_PERCENT as u32 / 100;
             active_expire_cycle(&shared, budget);
@@ -77,7 +77,10 @@ fn record_expired(core: &mut Core, db: usize, keys: Vec<crate::keyspace::Key>) {
         core.dbs[db].signal_modified(key.as_bytes());
         core.propagate_effects(vec![(
             db,
-            vec![Bytes::from_static(verb), Bytes::copy_from_slice(key.as_bytes())],
+            vec![
+                Bytes::from_static(verb),
+                Bytes::copy_from_slice(key.as_bytes()),
+            ],
         )]);
     }
 }

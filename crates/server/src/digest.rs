@@ -3,16 +3,15 @@
 //! replica can be compared with a Redis one directly.
 
 use crate::keyspace::{Db, Entry};
-use sha1::{Digest, Sha1};
+use sha1::{Digest as _, Sha1};
 
 pub type Digest20 = [u8; 20];
 
-/// digest = SHA1(digest || data)
+/// digest = SHA1(digest ^ SHA1(data)): order-sensitive mixing.
 fn mix(digest: &mut Digest20, data: &[u8]) {
-    let mut h = Sha1::new();
-    h.update(&digest[..]);
-    h.update(data);
-    digest.copy_from_slice(&h.finalize());
+    xor(digest, data);
+    let h = Sha1::digest(&digest[..]);
+    digest.copy_from_slice(&h);
 }
 
 /// digest ^= SHA1(data)
@@ -58,9 +57,7 @@ pub fn dataset_digest(dbs: &[Db]) -> Digest20 {
             let mut d = [0u8; 20];
             mix(&mut d, key.as_bytes());
             mix_value(&mut d, entry);
-            for (t, x) in total.iter_mut().zip(d.iter()) {
-                *t ^= x;
-            }
+            xor(&mut total, &d);
         }
     }
     total

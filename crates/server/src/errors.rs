@@ -10,8 +10,7 @@ pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
 pub const NO_SUCH_KEY: &str = "ERR no such key";
 pub const DB_INDEX: &str = "ERR DB index is out of range";
 pub const INDEX_OUT_OF_RANGE: &str = "ERR index out of range";
-pub const WRONGPASS: &str =
-    "WRONGPASS invalid username-password pair or user is disabled.";
+pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 pub const AUTH_NOT_CONFIGURED: &str = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
 pub const EXECABORT: &str = "EXECABORT Transaction discarded because of previous errors.";
 pub const MULTI_NESTED: &str = "ERR MULTI calls can not be nested";

@@ -70,7 +70,9 @@ fn main() {
         return;
     }
     if matches!(args.first().map(String::as_str), Some("-h" | "--help")) {
-        println!("Usage: ferrodis [/path/to/redis.conf] [options]\n       ferrodis - (read config from stdin)\n       ferrodis -v or --version\n\nExamples:\n       ferrodis (run the server with default conf)\n       ferrodis /etc/redis/6379.conf\n       ferrodis --port 7777\n       ferrodis --port 7777 --replicaof 127.0.0.1 8888");
+        println!(
+            "Usage: ferrodis [/path/to/redis.conf] [options]\n       ferrodis - (read config from stdin)\n       ferrodis -v or --version\n\nExamples:\n       ferrodis (run the server with default conf)\n       ferrodis /etc/redis/6379.conf\n       ferrodis --port 7777\n       ferrodis --port 7777 --replicaof 127.0.0.1 8888"
+        );
         return;
     }
     let (config, config_path) = match Config::from_args(&args) {
@@ -97,7 +99,9 @@ fn main() {
         ),
     }
     let port = config.port;
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .max(2);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .enable_all()
@@ -146,7 +150,10 @@ pub(crate) fn log_level(config: &Config) -> log::Level {
 
 async fn wait_for_shutdown(shared: &Arc<Shared>) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         shared.shutdown_notify.notified().await;
         return;
     };

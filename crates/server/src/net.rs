@@ -10,11 +10,18 @@ use tokio::net::{TcpListener, UnixListener};
 
 /// Binds every configured address. Errors are logged as Redis logs them (the test harness
 /// greps `Failed listening on port` to retry on another port).
-pub async fn bind_all(shared: &Arc<Shared>) -> Result<(Vec<TcpListener>, Option<UnixListener>), ()> {
+pub async fn bind_all(
+    shared: &Arc<Shared>,
+) -> Result<(Vec<TcpListener>, Option<UnixListener>), ()> {
     let (port, binds, unixsocket, unixsocketperm) = {
         let core = shared.core.lock();
         let c = &core.config;
-        (c.port, c.bind.clone(), c.unixsocket.clone(), c.unixsocketperm)
+        (
+            c.port,
+            c.bind.clone(),
+            c.unixsocket.clone(),
+            c.unixsocketperm,
+        )
     };
     let mut tcp = Vec::new();
     if port != 0 {
@@ -26,11 +33,19 @@ pub async fn bind_all(shared: &Arc<Shared>) -> Result<(Vec<TcpListener>, Option<
                 "::*" => "::",
                 h => h,
             };
-            let addr: SocketAddr = match format!("{ip}:{port}").parse().or_else(|_| format!("[{ip}]:{port}").parse()) {
+            let addr: SocketAddr = match format!("{ip}:{port}")
+                .parse()
+                .or_else(|_| format!("[{ip}]:{port}").parse())
+            {
                 Ok(a) => a,
                 Err(_) => {
-                    log!(Warning, "Warning: Could not create server TCP listening socket {host}:{port}: bad address");
-                    if optional { continue; }
+                    log!(
+                        Warning,
+                        "Warning: Could not create server TCP listening socket {host}:{port}: bad address"
+                    );
+                    if optional {
+                        continue;
+                    }
                     log!(Warning, "Failed listening on port {port} (tcp), aborting.");
                     return Err(());
                 }
@@ -38,8 +53,13 @@ pub async fn bind_all(shared: &Arc<Shared>) -> Result<(Vec<TcpListener>, Option<
             match bind_tcp(addr) {
                 Ok(l) => tcp.push(l),
                 Err(e) => {
-                    log!(Warning, "Warning: Could not create server TCP listening socket {host}:{port}: bind: {}", describe(&e));
-                    if optional || (ip == "::" && e.kind() == std::io::ErrorKind::AddrNotAvailable) {
+                    log!(
+                        Warning,
+                        "Warning: Could not create server TCP listening socket {host}:{port}: bind: {}",
+                        describe(&e)
+                    );
+                    if optional || (ip == "::" && e.kind() == std::io::ErrorKind::AddrNotAvailable)
+                    {
                         continue;
                     }
                     log!(Warning, "Failed listening on port {port} (tcp), aborting.");
@@ -55,7 +75,10 @@ pub async fn bind_all(shared: &Arc<Shared>) -> Result<(Vec<TcpListener>, Option<
                 Ok(l) => {
                     if unixsocketperm != 0 {
                         use std::os::unix::fs::PermissionsExt;
-                        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(unixsocketperm));
+                        let _ = std::fs::set_permissions(
+                            path,
+                            std::fs::Permissions::from_mode(unixsocketperm),
+                        );
                     }
                     Some(l)
                 }
@@ -97,7 +120,10 @@ pub fn spawn_accept_loops(shared: &Arc<Shared>, tcp: Vec<TcpListener>, unix: Opt
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                let laddr = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                let laddr = stream
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
                 use std::os::fd::AsRawFd;
                 let info = Peer {
                     addr: peer.to_string(),

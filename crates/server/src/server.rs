@@ -56,7 +56,10 @@ pub struct Core {
     pub shutdown: Option<ShutdownRequest>,
     pub rng: rand::rngs::SmallRng,
     /// Clients in MONITOR mode.
-    pub monitors: Vec<(ClientId, tokio::sync::mpsc::UnboundedSender<crate::client::ClientMsg>)>,
+    pub monitors: Vec<(
+        ClientId,
+        tokio::sync::mpsc::UnboundedSender<crate::client::ClientMsg>,
+    )>,
     /// Nesting of `cmd::call` (EXEC runs calls inside a call): effects are flushed to the
     /// stream when the outermost call ends, wrapped in MULTI/EXEC when there are several.
     pub call_depth: u32,
@@ -108,7 +111,9 @@ impl Core {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::SmallRng::from_os_rng();
         let hasher = foldhash::fast::FixedState::with_seed(rng.random());
-        let dbs = (0..config.databases.max(1) as usize).map(|_| Db::new(hasher)).collect();
+        let dbs = (0..config.databases.max(1) as usize)
+            .map(|_| Db::new(hasher))
+            .collect();
         let mut hex40 = || -> String {
             (0..40)
                 .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
@@ -154,7 +159,9 @@ impl Core {
     /// Peak of used_memory, updated whenever it is read.
     pub fn stats_peak_memory(&self) -> u64 {
         let used = crate::used_memory() as u64;
-        self.peak_memory.fetch_max(used, Ordering::Relaxed).max(used)
+        self.peak_memory
+            .fetch_max(used, Ordering::Relaxed)
+            .max(used)
     }
 
     pub fn monitors_empty(&self) -> bool {
@@ -163,10 +170,22 @@ impl Core {
 
     /// Sends a command line to every MONITOR client, in Redis's format:
     /// `+1339518083.107412 [0 127.0.0.1:60866] "keys" "*"`.
-    pub fn feed_monitors(&mut self, client: &crate::client::Client, db: usize, args: &[Bytes], now_ms: u64) {
+    pub fn feed_monitors(
+        &mut self,
+        client: &crate::client::Client,
+        db: usize,
+        args: &[Bytes],
+        now_ms: u64,
+    ) {
         let _ = now_ms;
         let us = crate::clock::unix_us();
-        let mut line = format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, db, client.addr);
+        let mut line = format!(
+            "+{}.{:06} [{} {}]",
+            us / 1_000_000,
+            us % 1_000_000,
+            db,
+            client.addr
+        );
         for a in args {
             line.push_str(" \"");
             for &b in a.iter() {
@@ -186,8 +205,10 @@ impl Core {
         }
         line.push_str("\r\n");
         let data = Bytes::from(line);
-        self.monitors
-            .retain(|(_, tx)| tx.send(crate::client::ClientMsg::Data(data.clone())).is_ok());
+        self.monitors.retain(|(_, tx)| {
+            tx.send(crate::client::ClientMsg::Data(data.clone()))
+                .is_ok()
+        });
     }
 
     /// Takes a command's effects into the stream. Inside a nested call (EXEC) they wait for

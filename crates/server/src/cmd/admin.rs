@@ -25,56 +25,130 @@ pub static COMMANDS: &[Command] = &[
 ];
 
 static CONFIG_SUBCOMMANDS: &[Command] = &[
-    Command::new("config|get", -3, ADM, config_get).doc("Get the values of configuration parameters", "2.0.0"),
-    Command::new("config|set", -4, ADM | MAY_REPLICATE, config_set).doc("Set configuration parameters to the given values", "2.0.0"),
-    Command::new("config|resetstat", 2, ADM, config_resetstat).doc("Reset the stats returned by INFO", "2.0.0"),
-    Command::new("config|rewrite", 2, ADM, config_rewrite).doc("Rewrite the configuration file with the in memory configuration", "2.8.0"),
-    Command::new("config|help", 2, LOADING | STALE, config_help).doc("Show helpful text about the different subcommands", "5.0.0"),
+    Command::new("config|get", -3, ADM, config_get)
+        .doc("Get the values of configuration parameters", "2.0.0"),
+    Command::new("config|set", -4, ADM | MAY_REPLICATE, config_set)
+        .doc("Set configuration parameters to the given values", "2.0.0"),
+    Command::new("config|resetstat", 2, ADM, config_resetstat)
+        .doc("Reset the stats returned by INFO", "2.0.0"),
+    Command::new("config|rewrite", 2, ADM, config_rewrite).doc(
+        "Rewrite the configuration file with the in memory configuration",
+        "2.8.0",
+    ),
+    Command::new("config|help", 2, LOADING | STALE, config_help)
+        .doc("Show helpful text about the different subcommands", "5.0.0"),
 ];
 
 static CLIENT_SUBCOMMANDS: &[Command] = &[
-    Command::new("client|id", 2, NOSCRIPT | LOADING | STALE, client_id).group("connection").doc("Returns the client ID for the current connection", "5.0.0"),
-    Command::new("client|list", -2, ADM, client_list).group("connection").doc("Get the list of client connections", "2.4.0"),
-    Command::new("client|info", 2, NOSCRIPT | LOADING | STALE, client_info).group("connection").doc("Returns information about the current client connection.", "6.2.0"),
-    Command::new("client|kill", -3, ADM, client_kill).group("connection").doc("Kill the connection of a client", "2.4.0"),
-    Command::new("client|setname", 3, NOSCRIPT | LOADING | STALE, client_setname).group("connection").doc("Set the current connection name", "2.6.9"),
-    Command::new("client|getname", 2, NOSCRIPT | LOADING | STALE, client_getname).group("connection").doc("Get the current connection name", "2.6.9"),
-    Command::new("client|pause", -3, ADM, client_pause).group("connection").doc("Stop processing commands from clients for some time", "2.9.50"),
-    Command::new("client|unpause", 2, ADM, client_unpause).group("connection").doc("Resume processing of clients that were paused", "6.2.0"),
-    Command::new("client|reply", 3, NOSCRIPT | LOADING | STALE, client_reply).group("connection").doc("Instruct the server whether to reply to commands", "3.2.0"),
-    Command::new("client|no-evict", 3, ADM, client_no_evict).group("connection").doc("Set client eviction mode for the current connection", "7.0.0"),
-    Command::new("client|help", 2, LOADING | STALE, client_help).group("connection").doc("Show helpful text about the different subcommands", "5.0.0"),
+    Command::new("client|id", 2, NOSCRIPT | LOADING | STALE, client_id)
+        .group("connection")
+        .doc("Returns the client ID for the current connection", "5.0.0"),
+    Command::new("client|list", -2, ADM, client_list)
+        .group("connection")
+        .doc("Get the list of client connections", "2.4.0"),
+    Command::new("client|info", 2, NOSCRIPT | LOADING | STALE, client_info)
+        .group("connection")
+        .doc(
+            "Returns information about the current client connection.",
+            "6.2.0",
+        ),
+    Command::new("client|kill", -3, ADM, client_kill)
+        .group("connection")
+        .doc("Kill the connection of a client", "2.4.0"),
+    Command::new(
+        "client|setname",
+        3,
+        NOSCRIPT | LOADING | STALE,
+        client_setname,
+    )
+    .group("connection")
+    .doc("Set the current connection name", "2.6.9"),
+    Command::new(
+        "client|getname",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        client_getname,
+    )
+    .group("connection")
+    .doc("Get the current connection name", "2.6.9"),
+    Command::new("client|pause", -3, ADM, client_pause)
+        .group("connection")
+        .doc(
+            "Stop processing commands from clients for some time",
+            "2.9.50",
+        ),
+    Command::new("client|unpause", 2, ADM, client_unpause)
+        .group("connection")
+        .doc("Resume processing of clients that were paused", "6.2.0"),
+    Command::new("client|reply", 3, NOSCRIPT | LOADING | STALE, client_reply)
+        .group("connection")
+        .doc("Instruct the server whether to reply to commands", "3.2.0"),
+    Command::new("client|no-evict", 3, ADM, client_no_evict)
+        .group("connection")
+        .doc(
+            "Set client eviction mode for the current connection",
+            "7.0.0",
+        ),
+    Command::new("client|help", 2, LOADING | STALE, client_help)
+        .group("connection")
+        .doc("Show helpful text about the different subcommands", "5.0.0"),
 ];
 
 static SLOWLOG_SUBCOMMANDS: &[Command] = &[
-    Command::new("slowlog|get", -2, ADMIN | LOADING | STALE, slowlog_get).doc("Get the slow log's entries", "2.2.12"),
-    Command::new("slowlog|len", 2, ADMIN | LOADING | STALE, slowlog_len).doc("Get the slow log's length", "2.2.12"),
-    Command::new("slowlog|reset", 2, ADMIN | LOADING | STALE, slowlog_reset).doc("Clear all entries from the slow log", "2.2.12"),
-    Command::new("slowlog|help", 2, LOADING | STALE, slowlog_help).doc("Show helpful text about the different subcommands", "6.2.0"),
+    Command::new("slowlog|get", -2, ADMIN | LOADING | STALE, slowlog_get)
+        .doc("Get the slow log's entries", "2.2.12"),
+    Command::new("slowlog|len", 2, ADMIN | LOADING | STALE, slowlog_len)
+        .doc("Get the slow log's length", "2.2.12"),
+    Command::new("slowlog|reset", 2, ADMIN | LOADING | STALE, slowlog_reset)
+        .doc("Clear all entries from the slow log", "2.2.12"),
+    Command::new("slowlog|help", 2, LOADING | STALE, slowlog_help)
+        .doc("Show helpful text about the different subcommands", "6.2.0"),
 ];
 
 static LATENCY_SUBCOMMANDS: &[Command] = &[
-    Command::new("latency|latest", 2, ADM, latency_latest).doc("Return the latest latency samples for all events.", "2.8.13"),
-    Command::new("latency|doctor", 2, ADM, latency_doctor).doc("Return a human readable latency analysis report.", "2.8.13"),
-    Command::new("latency|history", 3, ADM, latency_history).doc("Return timestamp-latency samples for the event.", "2.8.13"),
-    Command::new("latency|reset", -2, ADM, latency_reset).doc("Reset latency data for one or more events.", "2.8.13"),
-    Command::new("latency|help", 2, LOADING | STALE, latency_help).doc("Show helpful text about the different subcommands.", "2.8.13"),
+    Command::new("latency|latest", 2, ADM, latency_latest).doc(
+        "Return the latest latency samples for all events.",
+        "2.8.13",
+    ),
+    Command::new("latency|doctor", 2, ADM, latency_doctor)
+        .doc("Return a human readable latency analysis report.", "2.8.13"),
+    Command::new("latency|history", 3, ADM, latency_history)
+        .doc("Return timestamp-latency samples for the event.", "2.8.13"),
+    Command::new("latency|reset", -2, ADM, latency_reset)
+        .doc("Reset latency data for one or more events.", "2.8.13"),
+    Command::new("latency|help", 2, LOADING | STALE, latency_help).doc(
+        "Show helpful text about the different subcommands.",
+        "2.8.13",
+    ),
 ];
 
 static MEMORY_SUBCOMMANDS: &[Command] = &[
-    Command::new("memory|usage", -3, READONLY, memory_usage).keys(2, 2, 1).doc("Estimate the memory usage of a key", "4.0.0"),
-    Command::new("memory|doctor", 2, 0, memory_doctor).doc("Outputs memory problems report", "4.0.0"),
-    Command::new("memory|purge", 2, 0, memory_purge).doc("Ask the allocator to release memory", "4.0.0"),
-    Command::new("memory|help", 2, LOADING | STALE, memory_help).doc("Show helpful text about the different subcommands", "4.0.0"),
+    Command::new("memory|usage", -3, READONLY, memory_usage)
+        .keys(2, 2, 1)
+        .doc("Estimate the memory usage of a key", "4.0.0"),
+    Command::new("memory|doctor", 2, 0, memory_doctor)
+        .doc("Outputs memory problems report", "4.0.0"),
+    Command::new("memory|purge", 2, 0, memory_purge)
+        .doc("Ask the allocator to release memory", "4.0.0"),
+    Command::new("memory|help", 2, LOADING | STALE, memory_help)
+        .doc("Show helpful text about the different subcommands", "4.0.0"),
 ];
 
 static COMMAND_SUBCOMMANDS: &[Command] = &[
-    Command::new("command|count", 2, LOADING | STALE, command_count).doc("Get total number of Redis commands", "2.8.13"),
-    Command::new("command|info", -2, LOADING | STALE, command_info).doc("Get array of specific Redis command details, or all when no argument is given.", "2.8.13"),
-    Command::new("command|docs", -2, LOADING | STALE, command_docs).doc("Get array of specific Redis command documentation", "7.0.0"),
-    Command::new("command|list", -2, LOADING | STALE, command_list).doc("Get an array of Redis command names", "7.0.0"),
-    Command::new("command|getkeys", -3, LOADING | STALE, command_getkeys).doc("Extract keys given a full Redis command", "2.8.13"),
-    Command::new("command|help", 2, LOADING | STALE, command_help).doc("Show helpful text about the different subcommands", "5.0.0"),
+    Command::new("command|count", 2, LOADING | STALE, command_count)
+        .doc("Get total number of Redis commands", "2.8.13"),
+    Command::new("command|info", -2, LOADING | STALE, command_info).doc(
+        "Get array of specific Redis command details, or all when no argument is given.",
+        "2.8.13",
+    ),
+    Command::new("command|docs", -2, LOADING | STALE, command_docs)
+        .doc("Get array of specific Redis command documentation", "7.0.0"),
+    Command::new("command|list", -2, LOADING | STALE, command_list)
+        .doc("Get an array of Redis command names", "7.0.0"),
+    Command::new("command|getkeys", -3, LOADING | STALE, command_getkeys)
+        .doc("Extract keys given a full Redis command", "2.8.13"),
+    Command::new("command|help", 2, LOADING | STALE, command_help)
+        .doc("Show helpful text about the different subcommands", "5.0.0"),
 ];
 
 fn help(ctx: &mut Ctx, lines: &[&str]) -> CmdResult {
@@ -89,10 +163,11 @@ fn help(ctx: &mut Ctx, lines: &[&str]) -> CmdResult {
 
 fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let patterns: Vec<Vec<u8>> = args[2..].iter().map(|p| p.to_ascii_lowercase()).collect();
-    let pairs = ctx
-        .core
-        .config
-        .get(|name| patterns.iter().any(|p| glob::matches(p, name.as_bytes(), true)));
+    let pairs = ctx.core.config.get(|name| {
+        patterns
+            .iter()
+            .any(|p| glob::matches(p, name.as_bytes(), true))
+    });
     ctx.map(pairs.len());
     for (k, v) in pairs {
         ctx.bulk(k.as_bytes());
@@ -157,26 +232,33 @@ fn config_rewrite(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn config_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    help(ctx, &[
-        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "GET <pattern>",
-        "    Return parameters matching the glob-like <pattern> and their values.",
-        "SET <directive> <value>",
-        "    Set the configuration <directive> to <value>.",
-        "RESETSTAT",
-        "    Reset statistics reported by the INFO command.",
-        "REWRITE",
-        "    Rewrite the configuration file.",
-        "HELP",
-        "    Prints this help.",
-    ])
+    help(
+        ctx,
+        &[
+            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+            "HELP",
+            "    Prints this help.",
+        ],
+    )
 }
 
 // ---- CLIENT -------------------------------------------------------------------------------
 
 /// One CLIENT LIST line, fields as Redis 7.0 prints them.
 fn client_line(h: &ClientHandle, now_ms: u64) -> String {
-    let name = h.name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
+    let name = h
+        .name
+        .as_ref()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .unwrap_or_default();
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
         h.id,
@@ -192,7 +274,11 @@ fn client_line(h: &ClientHandle, now_ms: u64) -> String {
         h.psub,
         h.multi,
         h.last_cmd,
-        if h.proto == ferrodis_resp::Proto::Resp3 { 3 } else { 2 },
+        if h.proto == ferrodis_resp::Proto::Resp3 {
+            3
+        } else {
+            2
+        },
     )
 }
 
@@ -223,7 +309,10 @@ fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         match args[i].to_ascii_uppercase().as_slice() {
             b"TYPE" if i + 1 < args.len() => {
                 kind = Some(ClientKind::from_name(&args[i + 1]).ok_or_else(|| {
-                    format!("ERR Unknown client type '{}'", String::from_utf8_lossy(&args[i + 1]))
+                    format!(
+                        "ERR Unknown client type '{}'",
+                        String::from_utf8_lossy(&args[i + 1])
+                    )
                 })?);
                 i += 2;
             }
@@ -260,7 +349,12 @@ fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn client_info(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     refresh_own_handle(ctx);
     let now = ctx.now_ms;
-    let line = ctx.core.clients.get(&ctx.client.id).map(|h| client_line(h, now)).unwrap_or_default();
+    let line = ctx
+        .core
+        .clients
+        .get(&ctx.client.id)
+        .map(|h| client_line(h, now))
+        .unwrap_or_default();
     ctx.verbatim(&format!("{line}\n"));
     Ok(())
 }
@@ -281,7 +375,13 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // Old form: CLIENT KILL addr:port → OK or an error.
     if args.len() == 3 {
         let target = args[2].clone();
-        let found: Vec<u64> = ctx.core.clients.values().filter(|h| h.addr.as_bytes() == target.as_ref()).map(|h| h.id).collect();
+        let found: Vec<u64> = ctx
+            .core
+            .clients
+            .values()
+            .filter(|h| h.addr.as_bytes() == target.as_ref())
+            .map(|h| h.id)
+            .collect();
         if found.is_empty() {
             return Err("ERR No such client".into());
         }
@@ -289,14 +389,25 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.ok();
         return Ok(());
     }
-    let mut f = KillFilter { skipme: true, ..Default::default() };
+    let mut f = KillFilter {
+        skipme: true,
+        ..Default::default()
+    };
     let mut i = 2;
     while i < args.len() {
         let Some(val) = args.get(i + 1) else {
             return Err(errors::SYNTAX.into());
         };
         match args[i].to_ascii_uppercase().as_slice() {
-            b"ID" => f.id = Some(parse_int(val).ok().filter(|n| *n > 0).ok_or("ERR client-id should be greater than 0")? as u64),
+            b"ID" => {
+                f.id = Some(
+                    parse_int(val)
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or("ERR client-id should be greater than 0")?
+                        as u64,
+                )
+            }
             b"ADDR" => f.addr = Some(val.clone()),
             b"LADDR" => f.laddr = Some(val.clone()),
             b"TYPE" => {
@@ -324,11 +435,22 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .clients
         .values()
         .filter(|h| f.id.is_none_or(|id| h.id == id))
-        .filter(|h| f.addr.as_ref().is_none_or(|a| h.addr.as_bytes() == a.as_ref()))
-        .filter(|h| f.laddr.as_ref().is_none_or(|a| h.laddr.as_bytes() == a.as_ref()))
+        .filter(|h| {
+            f.addr
+                .as_ref()
+                .is_none_or(|a| h.addr.as_bytes() == a.as_ref())
+        })
+        .filter(|h| {
+            f.laddr
+                .as_ref()
+                .is_none_or(|a| h.laddr.as_bytes() == a.as_ref())
+        })
         .filter(|h| f.kind.is_none_or(|k| h.kind == k))
-        .filter(|h| f.user.as_ref().is_none_or(|u| u.as_ref() == b"default"))
-        .filter(|h| f.maxage.is_none_or(|m| now.saturating_sub(h.created_ms) / 1000 >= m))
+        .filter(|_| f.user.as_ref().is_none_or(|u| u.as_ref() == b"default"))
+        .filter(|h| {
+            f.maxage
+                .is_none_or(|m| now.saturating_sub(h.created_ms) / 1000 >= m)
+        })
         .filter(|h| !(f.skipme && h.id == me))
         .map(|h| h.id)
         .collect();
@@ -350,7 +472,9 @@ fn kill_ids(ctx: &mut Ctx, ids: &[u64]) {
 /// Redis refuses names with spaces, newlines or other characters outside '!'..'~'.
 pub fn validate_client_name(name: &[u8]) -> CmdResult {
     if name.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
-        return Err("ERR Client names cannot contain spaces, newlines or special characters.".into());
+        return Err(
+            "ERR Client names cannot contain spaces, newlines or special characters.".into(),
+        );
     }
     Ok(())
 }
@@ -395,8 +519,14 @@ fn client_pause(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let until_ms = ctx.now_ms + ms as u64;
     // A second PAUSE extends the pause and makes it stricter, never weaker (as Redis).
     let merged = match ctx.core.pause {
-        Some(p) => Pause { until_ms: p.until_ms.max(until_ms), writes_only: p.writes_only && writes_only },
-        None => Pause { until_ms, writes_only },
+        Some(p) => Pause {
+            until_ms: p.until_ms.max(until_ms),
+            writes_only: p.writes_only && writes_only,
+        },
+        None => Pause {
+            until_ms,
+            writes_only,
+        },
     };
     ctx.core.pause = Some(merged);
     ctx.ok();
@@ -438,33 +568,36 @@ fn client_no_evict(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn client_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    help(ctx, &[
-        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "GETNAME",
-        "    Return the name of the current connection.",
-        "ID",
-        "    Return the ID of the current connection.",
-        "INFO",
-        "    Return information about the current client connection.",
-        "KILL <ip:port>",
-        "    Kill connection made from <ip:port>.",
-        "KILL <option> <value> [<option> <value> [...]]",
-        "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME, MAXAGE.",
-        "LIST [options ...]",
-        "    Return information about client connections. Options: TYPE, ID.",
-        "NO-EVICT (ON|OFF)",
-        "    Protect current client connection from eviction.",
-        "PAUSE <timeout> [WRITE|ALL]",
-        "    Suspend all, or just write, clients for <timeout> milliseconds.",
-        "REPLY (ON|OFF|SKIP)",
-        "    Control the replies sent to the current connection.",
-        "SETNAME <name>",
-        "    Assign the name <name> to the current connection.",
-        "UNPAUSE",
-        "    Stop the current client pause, resuming traffic.",
-        "HELP",
-        "    Prints this help.",
-    ])
+    help(
+        ctx,
+        &[
+            "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME, MAXAGE.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options: TYPE, ID.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
+            "HELP",
+            "    Prints this help.",
+        ],
+    )
 }
 
 // ---- SLOWLOG ------------------------------------------------------------------------------
@@ -486,7 +619,16 @@ fn slowlog_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .entries
         .iter()
         .take(count)
-        .map(|e| (e.id, e.time_s, e.duration_us, e.args.clone(), e.addr.clone(), e.name.clone()))
+        .map(|e| {
+            (
+                e.id,
+                e.time_s,
+                e.duration_us,
+                e.args.clone(),
+                e.addr.clone(),
+                e.name.clone(),
+            )
+        })
         .collect();
     ctx.array(entries.len());
     for (id, time, dur, args, addr, name) in entries {
@@ -517,20 +659,23 @@ fn slowlog_reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn slowlog_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    help(ctx, &[
-        "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "GET [<count>]",
-        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
-        "    Entries are made of:",
-        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
-        "    client name",
-        "LEN",
-        "    Return the length of the slowlog.",
-        "RESET",
-        "    Reset the slowlog.",
-        "HELP",
-        "    Prints this help.",
-    ])
+    help(
+        ctx,
+        &[
+            "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+            "HELP",
+            "    Prints this help.",
+        ],
+    )
 }
 
 // ---- LATENCY ------------------------------------------------------------------------------
@@ -557,20 +702,23 @@ fn latency_reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn latency_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    help(ctx, &[
-        "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "DOCTOR",
-        "    Return a human readable latency analysis report.",
-        "HISTORY <event>",
-        "    Return time-latency samples for the <event> class.",
-        "LATEST",
-        "    Return the latest latency samples for all events.",
-        "RESET [<event> ...]",
-        "    Reset latency data of one or more <event> classes.",
-        "    (default: reset all data for all event classes)",
-        "HELP",
-        "    Prints this help.",
-    ])
+    help(
+        ctx,
+        &[
+            "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.",
+            "LATEST",
+            "    Return the latest latency samples for all events.",
+            "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)",
+            "HELP",
+            "    Prints this help.",
+        ],
+    )
 }
 
 // ---- MEMORY -------------------------------------------------------------------------------
@@ -606,24 +754,31 @@ fn memory_purge(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn memory_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    help(ctx, &[
-        "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "DOCTOR",
-        "    Return memory problems reports.",
-        "PURGE",
-        "    Attempt to purge dirty pages for reclamation by the allocator.",
-        "USAGE <key> [SAMPLES <count>]",
-        "    Return memory in bytes used by <key> and its value. Nested values are",
-        "    sampled up to <count> times (default: 5, 0 means sample all).",
-        "HELP",
-        "    Prints this help.",
-    ])
+    help(
+        ctx,
+        &[
+            "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DOCTOR",
+            "    Return memory problems reports.",
+            "PURGE",
+            "    Attempt to purge dirty pages for reclamation by the allocator.",
+            "USAGE <key> [SAMPLES <count>]",
+            "    Return memory in bytes used by <key> and its value. Nested values are",
+            "    sampled up to <count> times (default: 5, 0 means sample all).",
+            "HELP",
+            "    Prints this help.",
+        ],
+    )
 }
 
 // ---- COMMAND ------------------------------------------------------------------------------
 
 fn write_flags(ctx: &mut Ctx, flags: u32) {
-    let names: Vec<&str> = super::flags::NAMES.iter().filter(|(f, _)| flags & f != 0).map(|(_, n)| *n).collect();
+    let names: Vec<&str> = super::flags::NAMES
+        .iter()
+        .filter(|(f, _)| flags & f != 0)
+        .map(|(_, n)| *n)
+        .collect();
     ctx.set_len(names.len());
     for n in names {
         ctx.simple(n);
@@ -668,7 +823,10 @@ fn find_by_fullname(name: &[u8]) -> Option<&'static Command> {
     let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
     match lower.split_once('|') {
         None => super::lookup_name(lower.as_bytes()),
-        Some((parent, _)) => super::lookup_name(parent.as_bytes())?.subcommands.iter().find(|s| s.name == lower),
+        Some((parent, _)) => super::lookup_name(parent.as_bytes())?
+            .subcommands
+            .iter()
+            .find(|s| s.name == lower),
     }
 }
 
@@ -709,7 +867,10 @@ fn command_docs(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let list: Vec<&Command> = if args.len() == 2 {
         super::all_commands().collect()
     } else {
-        args[2..].iter().filter_map(|n| find_by_fullname(n)).collect()
+        args[2..]
+            .iter()
+            .filter_map(|n| find_by_fullname(n))
+            .collect()
     };
     ctx.map(list.len());
     for c in list {
@@ -749,21 +910,24 @@ fn command_getkeys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn command_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    help(ctx, &[
-        "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "(no subcommand)",
-        "    Return details about all Redis commands.",
-        "COUNT",
-        "    Return the total number of commands in this Redis server.",
-        "LIST",
-        "    Return a list of all commands in this Redis server.",
-        "INFO [<command-name> ...]",
-        "    Return details about multiple Redis commands.",
-        "DOCS [<command-name> ...]",
-        "    Return documentation details about multiple Redis commands.",
-        "GETKEYS <full-command>",
-        "    Return the keys from a full Redis command.",
-        "HELP",
-        "    Prints this help.",
-    ])
+    help(
+        ctx,
+        &[
+            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "HELP",
+            "    Prints this help.",
+        ],
+    )
 }

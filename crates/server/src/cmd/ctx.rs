@@ -184,8 +184,10 @@ impl<'a> Ctx<'a> {
             } else {
                 b"DEL"
             };
-            self.also
-                .push((db, vec![Bytes::from_static(verb), Bytes::copy_from_slice(key)]));
+            self.also.push((
+                db,
+                vec![Bytes::from_static(verb), Bytes::copy_from_slice(key)],
+            ));
         }
     }
 
@@ -315,7 +317,10 @@ pub fn parse_float(arg: &[u8]) -> Result<f64, CmdError> {
 
 pub fn parse_f64(arg: &[u8]) -> Option<f64> {
     let s = std::str::from_utf8(arg).ok()?;
-    if s.is_empty() || s.starts_with(|c: char| c.is_whitespace()) || s.ends_with(|c: char| c.is_whitespace()) {
+    if s.is_empty()
+        || s.starts_with(|c: char| c.is_whitespace())
+        || s.ends_with(|c: char| c.is_whitespace())
+    {
         return None;
     }
     let lower = s.to_ascii_lowercase();

@@ -8,10 +8,17 @@ use crate::keyspace::Value;
 use crate::{digest, errors, log};
 use bytes::Bytes;
 
-pub static COMMANDS: &[Command] = &[Command::new("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, debug).group("server").doc("A container for debugging commands", "1.0.0")];
+pub static COMMANDS: &[Command] =
+    &[
+        Command::new("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, debug)
+            .group("server")
+            .doc("A container for debugging commands", "1.0.0"),
+    ];
 
 fn debug_allowed(ctx: &Ctx) -> bool {
-    let local = ctx.client.addr.starts_with("127.") || ctx.client.addr.starts_with("[::1]") || ctx.client.addr.starts_with('/');
+    let local = ctx.client.addr.starts_with("127.")
+        || ctx.client.addr.starts_with("[::1]")
+        || ctx.client.addr.starts_with('/');
     ctx.core.config.enable_debug_command.allows(local)
 }
 
@@ -31,7 +38,11 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         b"digest-value" => {
             ctx.array(args.len() - 2);
             for key in &args[2..] {
-                let d = ctx.db().get(key).map(digest::value_digest).unwrap_or([0; 20]);
+                let d = ctx
+                    .db()
+                    .get(key)
+                    .map(digest::value_digest)
+                    .unwrap_or([0; 20]);
                 ctx.simple(&digest::hex(&d));
             }
             Ok(())
@@ -58,7 +69,9 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// Blocks the whole server, as Redis's DEBUG SLEEP does: the core lock is held throughout.
 fn sleep(ctx: &mut Ctx, arg: &[u8]) -> CmdResult {
-    let secs = parse_f64(arg).filter(|s| *s >= 0.0 && s.is_finite()).ok_or(errors::NOT_FLOAT)?;
+    let secs = parse_f64(arg)
+        .filter(|s| *s >= 0.0 && s.is_finite())
+        .ok_or(errors::NOT_FLOAT)?;
     std::thread::sleep(std::time::Duration::from_secs_f64(secs));
     ctx.ok();
     Ok(())

@@ -41,11 +41,29 @@ pub static COMMANDS: &[Command] = &[
 ];
 
 static OBJECT_SUBCOMMANDS: &[Command] = &[
-    Command::new("object|encoding", 3, READONLY, object_encoding).keys(2, 2, 1).doc("Inspect the internal encoding of a Redis object", "2.2.3"),
-    Command::new("object|refcount", 3, READONLY, object_refcount).keys(2, 2, 1).doc("Get the number of references to the value of the key", "2.2.3"),
-    Command::new("object|idletime", 3, READONLY, object_idletime).keys(2, 2, 1).doc("Get the time since a Redis object was last accessed", "2.2.3"),
-    Command::new("object|freq", 3, READONLY, object_freq).keys(2, 2, 1).doc("Get the logarithmic access frequency counter of a Redis object", "4.0.0"),
-    Command::new("object|help", 2, LOADING | STALE, object_help).doc("Show helpful text about the different subcommands", "6.2.0"),
+    Command::new("object|encoding", 3, READONLY, object_encoding)
+        .keys(2, 2, 1)
+        .doc("Inspect the internal encoding of a Redis object", "2.2.3"),
+    Command::new("object|refcount", 3, READONLY, object_refcount)
+        .keys(2, 2, 1)
+        .doc(
+            "Get the number of references to the value of the key",
+            "2.2.3",
+        ),
+    Command::new("object|idletime", 3, READONLY, object_idletime)
+        .keys(2, 2, 1)
+        .doc(
+            "Get the time since a Redis object was last accessed",
+            "2.2.3",
+        ),
+    Command::new("object|freq", 3, READONLY, object_freq)
+        .keys(2, 2, 1)
+        .doc(
+            "Get the logarithmic access frequency counter of a Redis object",
+            "4.0.0",
+        ),
+    Command::new("object|help", 2, LOADING | STALE, object_help)
+        .doc("Show helpful text about the different subcommands", "6.2.0"),
 ];
 
 fn b(s: &'static str) -> Bytes {
@@ -163,7 +181,9 @@ fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     for _ in 0..100 {
         let db = ctx.client.db;
         let core = &mut *ctx.core;
-        let picked = core.dbs[db].random_key(&mut core.rng).map(|(k, _)| k.clone());
+        let picked = core.dbs[db]
+            .random_key(&mut core.rng)
+            .map(|(k, _)| k.clone());
         let Some(key) = picked else {
             ctx.null();
             return Ok(());
@@ -275,7 +295,10 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let now = ctx.now_ms;
-    if ctx.core.dbs[target].get(key).is_some_and(|e| !e.is_expired(now)) {
+    if ctx.core.dbs[target]
+        .get(key)
+        .is_some_and(|e| !e.is_expired(now))
+    {
         ctx.int(0);
         return Ok(());
     }
@@ -291,7 +314,10 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn touch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let n = args[1..].iter().filter(|k| ctx.lookup_read(k).is_some()).count();
+    let n = args[1..]
+        .iter()
+        .filter(|k| ctx.lookup_read(k).is_some())
+        .count();
     ctx.int(n as i64);
     Ok(())
 }
@@ -324,7 +350,10 @@ fn object_refcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn lfu_policy(ctx: &Ctx) -> bool {
     use ferrodis_config::MaxmemoryPolicy as P;
-    matches!(ctx.core.config.maxmemory_policy, P::AllkeysLfu | P::VolatileLfu)
+    matches!(
+        ctx.core.config.maxmemory_policy,
+        P::AllkeysLfu | P::VolatileLfu
+    )
 }
 
 fn object_idletime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -396,7 +425,9 @@ fn parse_expire_flags(args: &[Bytes]) -> Result<ExpireFlags, super::CmdError> {
             b"GT" => f.gt = true,
             b"LT" => f.lt = true,
             _ => {
-                return Err(format!("ERR Unsupported option {}", String::from_utf8_lossy(a)).into());
+                return Err(
+                    format!("ERR Unsupported option {}", String::from_utf8_lossy(a)).into(),
+                );
             }
         }
     }
@@ -425,7 +456,9 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], unit_ms: i64, relative: bool) -
     };
     let allowed = match current {
         None => !flags.xx && !flags.gt,
-        Some(cur) => !flags.nx && !(flags.gt && at <= cur as i64) && !(flags.lt && at >= cur as i64),
+        Some(cur) => {
+            !flags.nx && !(flags.gt && at <= cur as i64) && !(flags.lt && at >= cur as i64)
+        }
     };
     if !allowed {
         ctx.int(0);
@@ -433,7 +466,11 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], unit_ms: i64, relative: bool) -
     }
     if at <= ctx.now_ms as i64 && !ctx.core.is_replica() {
         ctx.delete_key(key);
-        let verb = if ctx.core.config.lazyfree_lazy_expire { "UNLINK" } else { "DEL" };
+        let verb = if ctx.core.config.lazyfree_lazy_expire {
+            "UNLINK"
+        } else {
+            "DEL"
+        };
         ctx.rewrite_effect(vec![b(verb), key.clone()]);
         ctx.int(1);
         return Ok(());
@@ -472,7 +509,11 @@ fn ttl_generic(ctx: &mut Ctx, key: &[u8], in_ms: bool, absolute: bool) -> CmdRes
         None => -2,
         Some(None) => -1,
         Some(Some(at)) if absolute => {
-            if in_ms { at as i64 } else { at as i64 / 1000 }
+            if in_ms {
+                at as i64
+            } else {
+                at as i64 / 1000
+            }
         }
         Some(Some(at)) => {
             let left = (at as i64 - now).max(0);
@@ -551,7 +592,9 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn parse_flush_mode(args: &[Bytes]) -> CmdResult {
     match args.len() {
         1 => Ok(()),
-        2 if args[1].eq_ignore_ascii_case(b"ASYNC") || args[1].eq_ignore_ascii_case(b"SYNC") => Ok(()),
+        2 if args[1].eq_ignore_ascii_case(b"ASYNC") || args[1].eq_ignore_ascii_case(b"SYNC") => {
+            Ok(())
+        }
         _ => Err(errors::SYNTAX.into()),
     }
 }

@@ -11,16 +11,53 @@ use bytes::Bytes;
 use std::sync::atomic::Ordering;
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("multi", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, multi).group("transactions").doc("Mark the start of a transaction block", "1.2.0"),
-    Command::new("exec", 1, NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, exec).group("transactions").doc("Execute all commands issued after MULTI", "1.2.0"),
-    Command::new("discard", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, discard).group("transactions").doc("Discard all commands issued after MULTI", "2.0.0"),
-    Command::new("watch", -2, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, watch).keys(1, -1, 1).group("transactions").doc("Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0"),
-    Command::new("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, unwatch).group("transactions").doc("Forget about all watched keys", "2.2.0"),
+    Command::new(
+        "multi",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        multi,
+    )
+    .group("transactions")
+    .doc("Mark the start of a transaction block", "1.2.0"),
+    Command::new("exec", 1, NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, exec)
+        .group("transactions")
+        .doc("Execute all commands issued after MULTI", "1.2.0"),
+    Command::new(
+        "discard",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        discard,
+    )
+    .group("transactions")
+    .doc("Discard all commands issued after MULTI", "2.0.0"),
+    Command::new(
+        "watch",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        watch,
+    )
+    .keys(1, -1, 1)
+    .group("transactions")
+    .doc(
+        "Watch the given keys to determine execution of the MULTI/EXEC block",
+        "2.2.0",
+    ),
+    Command::new(
+        "unwatch",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        unwatch,
+    )
+    .group("transactions")
+    .doc("Forget about all watched keys", "2.2.0"),
 ];
 
 /// Commands that run immediately even inside MULTI (the rest are queued).
 pub fn runs_inside_multi(name: &str) -> bool {
-    matches!(name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+    matches!(
+        name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
 }
 
 fn multi(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {

@@ -10,19 +10,62 @@ use bytes::Bytes;
 const PS: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("subscribe", -2, PS, subscribe).group("pubsub").doc("Listen for messages published to the given channels", "2.0.0"),
-    Command::new("unsubscribe", -1, PS, unsubscribe).group("pubsub").doc("Stop listening for messages posted to the given channels", "2.0.0"),
-    Command::new("psubscribe", -2, PS, psubscribe).group("pubsub").doc("Listen for messages published to channels matching the given patterns", "2.0.0"),
-    Command::new("punsubscribe", -1, PS, punsubscribe).group("pubsub").doc("Stop listening for messages posted to channels matching the given patterns", "2.0.0"),
-    Command::new("publish", 3, PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE, publish).group("pubsub").doc("Post a message to a channel", "2.0.0"),
+    Command::new("subscribe", -2, PS, subscribe)
+        .group("pubsub")
+        .doc(
+            "Listen for messages published to the given channels",
+            "2.0.0",
+        ),
+    Command::new("unsubscribe", -1, PS, unsubscribe)
+        .group("pubsub")
+        .doc(
+            "Stop listening for messages posted to the given channels",
+            "2.0.0",
+        ),
+    Command::new("psubscribe", -2, PS, psubscribe)
+        .group("pubsub")
+        .doc(
+            "Listen for messages published to channels matching the given patterns",
+            "2.0.0",
+        ),
+    Command::new("punsubscribe", -1, PS, punsubscribe)
+        .group("pubsub")
+        .doc(
+            "Stop listening for messages posted to channels matching the given patterns",
+            "2.0.0",
+        ),
+    Command::new(
+        "publish",
+        3,
+        PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE,
+        publish,
+    )
+    .group("pubsub")
+    .doc("Post a message to a channel", "2.0.0"),
     Command::container("pubsub", -2, PUBSUB_SUBCOMMANDS).group("pubsub"),
 ];
 
 static PUBSUB_SUBCOMMANDS: &[Command] = &[
-    Command::new("pubsub|channels", -2, PUBSUB | LOADING | STALE, pubsub_channels).group("pubsub").doc("List active channels", "2.8.0"),
-    Command::new("pubsub|numsub", -2, PUBSUB | LOADING | STALE, pubsub_numsub).group("pubsub").doc("Get the count of subscribers for channels", "2.8.0"),
-    Command::new("pubsub|numpat", 2, PUBSUB | LOADING | STALE, pubsub_numpat).group("pubsub").doc("Get the count of unique patterns pattern subscriptions", "2.8.0"),
-    Command::new("pubsub|help", 2, LOADING | STALE, pubsub_help).group("pubsub").doc("Show helpful text about the different subcommands", "6.2.0"),
+    Command::new(
+        "pubsub|channels",
+        -2,
+        PUBSUB | LOADING | STALE,
+        pubsub_channels,
+    )
+    .group("pubsub")
+    .doc("List active channels", "2.8.0"),
+    Command::new("pubsub|numsub", -2, PUBSUB | LOADING | STALE, pubsub_numsub)
+        .group("pubsub")
+        .doc("Get the count of subscribers for channels", "2.8.0"),
+    Command::new("pubsub|numpat", 2, PUBSUB | LOADING | STALE, pubsub_numpat)
+        .group("pubsub")
+        .doc(
+            "Get the count of unique patterns pattern subscriptions",
+            "2.8.0",
+        ),
+    Command::new("pubsub|help", 2, LOADING | STALE, pubsub_help)
+        .group("pubsub")
+        .doc("Show helpful text about the different subcommands", "6.2.0"),
 ];
 
 /// One confirmation: [kind, channel-or-nil, subscription count].

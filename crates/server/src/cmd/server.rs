@@ -12,24 +12,87 @@ use ferrodis_resp::Proto;
 const CONN: u32 = NOSCRIPT | LOADING | STALE | FAST;
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("ping", -1, FAST, ping).group("connection").doc("Ping the server", "1.0.0"),
-    Command::new("echo", 2, FAST, echo).group("connection").doc("Echo the given string", "1.0.0"),
-    Command::new("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, quit).group("connection").doc("Close the connection", "1.0.0"),
-    Command::new("reset", 1, CONN | NO_AUTH | ALLOW_BUSY, reset).group("connection").doc("Reset the connection", "6.2.0"),
-    Command::new("auth", -2, CONN | NO_AUTH | ALLOW_BUSY, auth).group("connection").doc("Authenticate to the server", "1.0.0"),
-    Command::new("hello", -1, CONN | NO_AUTH | ALLOW_BUSY, hello).group("connection").doc("Handshake with Redis", "6.0.0"),
+    Command::new("ping", -1, FAST, ping)
+        .group("connection")
+        .doc("Ping the server", "1.0.0"),
+    Command::new("echo", 2, FAST, echo)
+        .group("connection")
+        .doc("Echo the given string", "1.0.0"),
+    Command::new(
+        "quit",
+        -1,
+        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        quit,
+    )
+    .group("connection")
+    .doc("Close the connection", "1.0.0"),
+    Command::new("reset", 1, CONN | NO_AUTH | ALLOW_BUSY, reset)
+        .group("connection")
+        .doc("Reset the connection", "6.2.0"),
+    Command::new("auth", -2, CONN | NO_AUTH | ALLOW_BUSY, auth)
+        .group("connection")
+        .doc("Authenticate to the server", "1.0.0"),
+    Command::new("hello", -1, CONN | NO_AUTH | ALLOW_BUSY, hello)
+        .group("connection")
+        .doc("Handshake with Redis", "6.0.0"),
     Command::container("acl", -2, ACL_SUBCOMMANDS),
-    Command::new("info", -1, LOADING | STALE, info).doc("Get information and statistics about the server", "1.0.0").group("server"),
-    Command::new("time", 1, LOADING | STALE | FAST, time).group("server").doc("Return the current server time", "2.6.0"),
-    Command::new("lastsave", 1, LOADING | STALE | FAST, lastsave).group("server").doc("Get the UNIX time stamp of the last successful save to disk", "1.0.0"),
-    Command::new("role", 1, NOSCRIPT | LOADING | STALE | FAST, role).group("server").doc("Return the role of the instance in the context of replication", "2.8.12"),
-    Command::new("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI, monitor).group("server").doc("Listen for all requests received by the server in real time", "1.0.0"),
-    Command::new("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, shutdown).group("server").doc("Synchronously save the dataset to disk and then shut down the server", "1.0.0"),
+    Command::new("info", -1, LOADING | STALE, info)
+        .doc("Get information and statistics about the server", "1.0.0")
+        .group("server"),
+    Command::new("time", 1, LOADING | STALE | FAST, time)
+        .group("server")
+        .doc("Return the current server time", "2.6.0"),
+    Command::new("lastsave", 1, LOADING | STALE | FAST, lastsave)
+        .group("server")
+        .doc(
+            "Get the UNIX time stamp of the last successful save to disk",
+            "1.0.0",
+        ),
+    Command::new("role", 1, NOSCRIPT | LOADING | STALE | FAST, role)
+        .group("server")
+        .doc(
+            "Return the role of the instance in the context of replication",
+            "2.8.12",
+        ),
+    Command::new(
+        "monitor",
+        1,
+        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI,
+        monitor,
+    )
+    .group("server")
+    .doc(
+        "Listen for all requests received by the server in real time",
+        "1.0.0",
+    ),
+    Command::new(
+        "shutdown",
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
+        shutdown,
+    )
+    .group("server")
+    .doc(
+        "Synchronously save the dataset to disk and then shut down the server",
+        "1.0.0",
+    ),
 ];
 
 static ACL_SUBCOMMANDS: &[Command] = &[
-    Command::new("acl|whoami", 2, CONN, acl_whoami).group("server").doc("Return the name of the user associated to the current connection", "6.0.0"),
-    Command::new("acl|users", 2, ADMIN | NOSCRIPT | LOADING | STALE, acl_users).group("server").doc("List the username of all the configured ACL rules", "6.0.0"),
+    Command::new("acl|whoami", 2, CONN, acl_whoami)
+        .group("server")
+        .doc(
+            "Return the name of the user associated to the current connection",
+            "6.0.0",
+        ),
+    Command::new(
+        "acl|users",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        acl_users,
+    )
+    .group("server")
+    .doc("List the username of all the configured ACL rules", "6.0.0"),
 ];
 
 fn ping(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -117,7 +180,8 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut proto = ctx.client.proto;
     let mut i = 1;
     if let Some(v) = args.get(1) {
-        let ver = super::ctx::parse_int(v).map_err(|_| "ERR Protocol version is not an integer or out of range")?;
+        let ver = super::ctx::parse_int(v)
+            .map_err(|_| "ERR Protocol version is not an integer or out of range")?;
         proto = match ver {
             2 => Proto::Resp2,
             3 => Proto::Resp3,
@@ -141,7 +205,13 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 setname = Some(args[i + 1].clone());
                 i += 2;
             }
-            _ => return Err(format!("ERR Syntax error in HELLO option '{}'", String::from_utf8_lossy(&args[i])).into()),
+            _ => {
+                return Err(format!(
+                    "ERR Syntax error in HELLO option '{}'",
+                    String::from_utf8_lossy(&args[i])
+                )
+                .into());
+            }
         }
     }
     if !ctx.client.authenticated {
@@ -151,7 +221,11 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         super::admin::set_client_name(ctx, name);
     }
     ctx.client.proto = proto;
-    let role = if ctx.core.is_replica() { "replica" } else { "master" };
+    let role = if ctx.core.is_replica() {
+        "replica"
+    } else {
+        "master"
+    };
     ctx.map(7);
     ctx.bulk(b"server");
     ctx.bulk(b"redis");

@@ -13,32 +13,143 @@ const W: u32 = WRITE | DENYOOM;
 const R: u32 = READONLY;
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("get", 2, R | FAST, get).keys(1, 1, 1).group("string").doc("Get the value of a key", "1.0.0"),
-    Command::new("set", -3, W, set).keys(1, 1, 1).group("string").doc("Set the string value of a key", "1.0.0"),
-    Command::new("setnx", 3, W | FAST, setnx).keys(1, 1, 1).group("string").doc("Set the value of a key, only if the key does not exist", "1.0.0"),
-    Command::new("setex", 4, W, setex).keys(1, 1, 1).group("string").doc("Set the value and expiration of a key", "2.0.0"),
-    Command::new("psetex", 4, W, psetex).keys(1, 1, 1).group("string").doc("Set the value and expiration in milliseconds of a key", "2.6.0"),
-    Command::new("getset", 3, W | FAST, getset).keys(1, 1, 1).group("string").doc("Set the string value of a key and return its old value", "1.0.0"),
-    Command::new("getdel", 2, WRITE | FAST, getdel).keys(1, 1, 1).group("string").doc("Get the value of a key and delete the key", "6.2.0"),
-    Command::new("getex", -2, WRITE | FAST, getex).keys(1, 1, 1).group("string").doc("Get the value of a key and optionally set its expiration", "6.2.0"),
-    Command::new("mget", -2, R | FAST, mget).keys(1, -1, 1).group("string").doc("Get the values of all the given keys", "1.0.0"),
-    Command::new("mset", -3, W, mset).keys(1, -1, 2).group("string").doc("Set multiple keys to multiple values", "1.0.1"),
-    Command::new("msetnx", -3, W, msetnx).keys(1, -1, 2).group("string").doc("Set multiple keys to multiple values, only if none of the keys exist", "1.0.1"),
-    Command::new("incr", 2, W | FAST, incr).keys(1, 1, 1).group("string").doc("Increment the integer value of a key by one", "1.0.0"),
-    Command::new("decr", 2, W | FAST, decr).keys(1, 1, 1).group("string").doc("Decrement the integer value of a key by one", "1.0.0"),
-    Command::new("incrby", 3, W | FAST, incrby).keys(1, 1, 1).group("string").doc("Increment the integer value of a key by the given amount", "1.0.0"),
-    Command::new("decrby", 3, W | FAST, decrby).keys(1, 1, 1).group("string").doc("Decrement the integer value of a key by the given number", "1.0.0"),
-    Command::new("incrbyfloat", 3, W | FAST, incrbyfloat).keys(1, 1, 1).group("string").doc("Increment the float value of a key by the given amount", "2.6.0"),
-    Command::new("append", 3, W | FAST, append).keys(1, 1, 1).group("string").doc("Append a value to a key", "2.0.0"),
-    Command::new("strlen", 2, R | FAST, strlen).keys(1, 1, 1).group("string").doc("Get the length of the value stored in a key", "2.2.0"),
-    Command::new("getrange", 4, R, getrange).keys(1, 1, 1).group("string").doc("Get a substring of the string stored at a key", "2.4.0"),
-    Command::new("substr", 4, R, getrange).keys(1, 1, 1).group("string").doc("Get a substring of the string stored at a key", "1.0.0"),
-    Command::new("setrange", 4, W, setrange).keys(1, 1, 1).group("string").doc("Overwrite part of a string at key starting at the specified offset", "2.2.0"),
-    Command::new("setbit", 4, W, setbit).keys(1, 1, 1).group("bitmap").doc("Sets or clears the bit at offset in the string value stored at key", "2.2.0"),
-    Command::new("getbit", 3, R | FAST, getbit).keys(1, 1, 1).group("bitmap").doc("Returns the bit value at offset in the string value stored at key", "2.2.0"),
-    Command::new("bitcount", -2, R, bitcount).keys(1, 1, 1).group("bitmap").doc("Count set bits in a string", "2.6.0"),
-    Command::new("bitpos", -3, R, bitpos).keys(1, 1, 1).group("bitmap").doc("Find first bit set or clear in a string", "2.8.7"),
-    Command::new("lcs", -3, R, lcs).keys(1, 2, 1).group("string").doc("Find longest common substring", "7.0.0"),
+    Command::new("get", 2, R | FAST, get)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc("Get the value of a key", "1.0.0"),
+    Command::new("set", -3, W, set)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc("Set the string value of a key", "1.0.0"),
+    Command::new("setnx", 3, W | FAST, setnx)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc(
+            "Set the value of a key, only if the key does not exist",
+            "1.0.0",
+        ),
+    Command::new("setex", 4, W, setex)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc("Set the value and expiration of a key", "2.0.0"),
+    Command::new("psetex", 4, W, psetex)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc(
+            "Set the value and expiration in milliseconds of a key",
+            "2.6.0",
+        ),
+    Command::new("getset", 3, W | FAST, getset)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc(
+            "Set the string value of a key and return its old value",
+            "1.0.0",
+        ),
+    Command::new("getdel", 2, WRITE | FAST, getdel)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc("Get the value of a key and delete the key", "6.2.0"),
+    Command::new("getex", -2, WRITE | FAST, getex)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc(
+            "Get the value of a key and optionally set its expiration",
+            "6.2.0",
+        ),
+    Command::new("mget", -2, R | FAST, mget)
+        .keys(1, -1, 1)
+        .group("string")
+        .doc("Get the values of all the given keys", "1.0.0"),
+    Command::new("mset", -3, W, mset)
+        .keys(1, -1, 2)
+        .group("string")
+        .doc("Set multiple keys to multiple values", "1.0.1"),
+    Command::new("msetnx", -3, W, msetnx)
+        .keys(1, -1, 2)
+        .group("string")
+        .doc(
+            "Set multiple keys to multiple values, only if none of the keys exist",
+            "1.0.1",
+        ),
+    Command::new("incr", 2, W | FAST, incr)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc("Increment the integer value of a key by one", "1.0.0"),
+    Command::new("decr", 2, W | FAST, decr)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc("Decrement the integer value of a key by one", "1.0.0"),
+    Command::new("incrby", 3, W | FAST, incrby)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc(
+            "Increment the integer value of a key by the given amount",
+            "1.0.0",
+        ),
+    Command::new("decrby", 3, W | FAST, decrby)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc(
+            "Decrement the integer value of a key by the given number",
+            "1.0.0",
+        ),
+    Command::new("incrbyfloat", 3, W | FAST, incrbyfloat)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc(
+            "Increment the float value of a key by the given amount",
+            "2.6.0",
+        ),
+    Command::new("append", 3, W | FAST, append)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc("Append a value to a key", "2.0.0"),
+    Command::new("strlen", 2, R | FAST, strlen)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc("Get the length of the value stored in a key", "2.2.0"),
+    Command::new("getrange", 4, R, getrange)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc("Get a substring of the string stored at a key", "2.4.0"),
+    Command::new("substr", 4, R, getrange)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc("Get a substring of the string stored at a key", "1.0.0"),
+    Command::new("setrange", 4, W, setrange)
+        .keys(1, 1, 1)
+        .group("string")
+        .doc(
+            "Overwrite part of a string at key starting at the specified offset",
+            "2.2.0",
+        ),
+    Command::new("setbit", 4, W, setbit)
+        .keys(1, 1, 1)
+        .group("bitmap")
+        .doc(
+            "Sets or clears the bit at offset in the string value stored at key",
+            "2.2.0",
+        ),
+    Command::new("getbit", 3, R | FAST, getbit)
+        .keys(1, 1, 1)
+        .group("bitmap")
+        .doc(
+            "Returns the bit value at offset in the string value stored at key",
+            "2.2.0",
+        ),
+    Command::new("bitcount", -2, R, bitcount)
+        .keys(1, 1, 1)
+        .group("bitmap")
+        .doc("Count set bits in a string", "2.6.0"),
+    Command::new("bitpos", -3, R, bitpos)
+        .keys(1, 1, 1)
+        .group("bitmap")
+        .doc("Find first bit set or clear in a string", "2.8.7"),
+    Command::new("lcs", -3, R, lcs)
+        .keys(1, 2, 1)
+        .group("string")
+        .doc("Find longest common substring", "7.0.0"),
 ];
 
 fn b(s: &'static str) -> Bytes {
@@ -80,11 +191,19 @@ enum Expiry {
     None,
     KeepTtl,
     /// Absolute unix ms; `relative` says whether the client gave a relative time.
-    At { ms: u64, relative: bool },
+    At {
+        ms: u64,
+        relative: bool,
+    },
 }
 
 /// Turns EX/PX/EXAT/PXAT arguments into an absolute time, with Redis's checks.
-fn expiry_from(ctx: &Ctx, unit_ms: i64, relative: bool, arg: &[u8]) -> Result<Expiry, super::CmdError> {
+fn expiry_from(
+    ctx: &Ctx,
+    unit_ms: i64,
+    relative: bool,
+    arg: &[u8],
+) -> Result<Expiry, super::CmdError> {
     let v = parse_int(arg)?;
     let invalid = || super::CmdError::from(errors::invalid_expire(ctx.cmd.name));
     if v <= 0 {
@@ -94,7 +213,10 @@ fn expiry_from(ctx: &Ctx, unit_ms: i64, relative: bool, arg: &[u8]) -> Result<Ex
     if relative {
         ms = ms.checked_add(ctx.now_ms as i64).ok_or_else(invalid)?;
     }
-    Ok(Expiry::At { ms: ms as u64, relative })
+    Ok(Expiry::At {
+        ms: ms as u64,
+        relative,
+    })
 }
 
 /// Applies a SET-family write: value, expiry, WATCH, dirty, and the recorded effect.
@@ -134,8 +256,16 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         i += 1;
     }
     let key = &args[1];
-    let old = if want_get { ctx.read_string(key)? } else { None };
-    let exists = if want_get { old.is_some() } else { ctx.exists(key) };
+    let old = if want_get {
+        ctx.read_string(key)?
+    } else {
+        None
+    };
+    let exists = if want_get {
+        old.is_some()
+    } else {
+        ctx.exists(key)
+    };
     if (nx && exists) || (xx && !exists) {
         match (want_get, old) {
             (true, Some(v)) => ctx.bulk_value(&v),
@@ -182,7 +312,13 @@ fn setex_generic(ctx: &mut Ctx, args: &[Bytes], unit_ms: i64) -> CmdResult {
     store(ctx, &args[1], &args[3], expiry);
     ctx.ok();
     if let (true, Expiry::At { ms, .. }) = (ctx.propagating(), expiry) {
-        ctx.rewrite_effect(vec![b("SET"), args[1].clone(), args[3].clone(), b("PXAT"), num(ms as i64)]);
+        ctx.rewrite_effect(vec![
+            b("SET"),
+            args[1].clone(),
+            args[3].clone(),
+            b("PXAT"),
+            num(ms as i64),
+        ]);
     }
     Ok(())
 }
@@ -681,10 +817,18 @@ fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if want_len && want_idx {
         return Err("ERR If you want both the length and indexes, please just use IDX.".into());
     }
-    let a = ctx.read_string(&args[1])?.map(|v| v.to_vec()).unwrap_or_default();
-    let bb = ctx.read_string(&args[2])?.map(|v| v.to_vec()).unwrap_or_default();
+    let a = ctx
+        .read_string(&args[1])?
+        .map(|v| v.to_vec())
+        .unwrap_or_default();
+    let bb = ctx
+        .read_string(&args[2])?
+        .map(|v| v.to_vec())
+        .unwrap_or_default();
     if (a.len() as u128 + 1) * (bb.len() as u128 + 1) > (u32::MAX as u128) {
-        return Err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len".into());
+        return Err(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len".into(),
+        );
     }
     let (la, lb) = (a.len(), bb.len());
     let w = lb + 1;

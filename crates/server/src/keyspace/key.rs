@@ -108,7 +108,12 @@ mod tests {
     #[test]
     fn inline_and_heap_keys_hash_like_slices() {
         let state = foldhash::fast::FixedState::with_seed(7);
-        for s in [&b""[..], b"k", b"0123456789012345678901", b"01234567890123456789012345"] {
+        for s in [
+            &b""[..],
+            b"k",
+            b"0123456789012345678901",
+            b"01234567890123456789012345",
+        ] {
             let k = Key::new(s);
             assert_eq!(k.as_bytes(), s);
             assert_eq!(state.hash_one(&k), state.hash_one(s));

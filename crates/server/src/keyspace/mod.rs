@@ -151,12 +151,21 @@ impl Db {
         if !self.segments[idx].map.contains_key(key) {
             return None;
         }
-        Arc::make_mut(&mut self.segments[idx]).map.get_mut(key).map(|e| &mut e.value)
+        Arc::make_mut(&mut self.segments[idx])
+            .map
+            .get_mut(key)
+            .map(|e| &mut e.value)
     }
 
     /// Inserts or replaces a key. `keep_ttl` keeps an existing key's expiry; otherwise the new
     /// entry's expiry (none) applies. Returns the old entry.
-    pub fn insert(&mut self, key: &[u8], value: Value, keep_ttl: bool, now_ms: u64) -> Option<Entry> {
+    pub fn insert(
+        &mut self,
+        key: &[u8],
+        value: Value,
+        keep_ttl: bool,
+        now_ms: u64,
+    ) -> Option<Entry> {
         let idx = Self::segment_index(self.hash(key));
         let seg = Arc::make_mut(&mut self.segments[idx]);
         let mut entry = Entry::new(value, now_ms);
@@ -305,7 +314,11 @@ impl Db {
             seg += 1;
             threshold = 0;
             if visited >= count {
-                return if seg < SEGMENTS { (seg as u64) << POS_BITS } else { 0 };
+                return if seg < SEGMENTS {
+                    (seg as u64) << POS_BITS
+                } else {
+                    0
+                };
             }
         }
         0
@@ -347,7 +360,10 @@ impl Db {
                 continue;
             }
             step.segments_visited += 1;
-            let any = self.segments[idx].map.values().any(|e| e.is_expired(now_ms));
+            let any = self.segments[idx]
+                .map
+                .values()
+                .any(|e| e.is_expired(now_ms));
             if !any {
                 continue;
             }
@@ -476,7 +492,11 @@ mod tests {
             }
         }
         for i in 0..5000 {
-            assert_eq!(seen.get(&Key::new(format!("k{i}").as_bytes())), Some(&1), "k{i}");
+            assert_eq!(
+                seen.get(&Key::new(format!("k{i}").as_bytes())),
+                Some(&1),
+                "k{i}"
+            );
         }
     }
 
@@ -510,7 +530,10 @@ mod tests {
         let snapshot: Vec<_> = d.segments.clone();
         d.insert(b"x", Value::Int(2), false, 0);
         let idx = Db::segment_index(d.hash(b"x"));
-        assert_eq!(snapshot[idx].map.get(&b"x"[..]).unwrap().value.as_int(), Some(1));
+        assert_eq!(
+            snapshot[idx].map.get(&b"x"[..]).unwrap().value.as_int(),
+            Some(1)
+        );
         assert_eq!(d.get(b"x").unwrap().value.as_int(), Some(2));
     }
 }
