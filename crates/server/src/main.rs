@@ -77,11 +77,20 @@ fn main() {
     }
     let (config, config_path) = match Config::from_args(&args) {
         Ok(c) => c,
+        Err(e) if e.is_open_error() => {
+            // Redis logs this one as a log line rather than the config-file banner.
+            log!(Warning, "{}", e.reason());
+            std::process::exit(1);
+        }
         Err(e) => {
             eprint!("{e}");
             std::process::exit(1);
         }
     };
+    if let Err(e) = std::env::set_current_dir(config.effective_dir()) {
+        log!(Warning, "Can't chdir to '{}': {e}", config.dir);
+        std::process::exit(1);
+    }
     log::set_logfile(&config.logfile);
     log::set_level(log_level(&config));
     let pid = std::process::id();

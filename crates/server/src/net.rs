@@ -103,7 +103,11 @@ fn describe(e: &std::io::Error) -> String {
 fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
     let socket = match addr {
         SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
-        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        SocketAddr::V6(_) => {
+            let s = tokio::net::TcpSocket::new_v6()?;
+            set_ipv6_only(&s)?;
+            s
+        }
     };
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
@@ -159,4 +163,21 @@ pub fn spawn_accept_loops(shared: &Arc<Shared>, tcp: Vec<TcpListener>, unix: Opt
             }
         });
     }
+}
+
+/// IPv6 sockets serve IPv6 only, so `bind * ::*` can bind both families on one port (as Redis).
+fn set_ipv6_only(socket: &tokio::net::TcpSocket) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: a valid socket fd and a c_int option value of the size we pass.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_V6ONLY,
+            &on as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }

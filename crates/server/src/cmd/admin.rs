@@ -6,7 +6,7 @@ use super::{CmdResult, Command, Ctx, Flow};
 use crate::client::{ClientHandle, ClientKind, ClientMsg, ReplyMode};
 use crate::errors;
 use crate::server::Pause;
-use crate::{glob, log};
+use crate::log;
 use bytes::Bytes;
 
 const ADM: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
@@ -162,12 +162,8 @@ fn help(ctx: &mut Ctx, lines: &[&str]) -> CmdResult {
 // ---- CONFIG -------------------------------------------------------------------------------
 
 fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let patterns: Vec<Vec<u8>> = args[2..].iter().map(|p| p.to_ascii_lowercase()).collect();
-    let pairs = ctx.core.config.get(|name| {
-        patterns
-            .iter()
-            .any(|p| glob::matches(p, name.as_bytes(), true))
-    });
+    let patterns: Vec<&[u8]> = args[2..].iter().map(|p| p.as_ref()).collect();
+    let pairs = ctx.core.config.config_get(&patterns);
     ctx.map(pairs.len());
     for (k, v) in pairs {
         ctx.bulk(k.as_bytes());
@@ -197,6 +193,11 @@ fn apply_config_change(ctx: &mut Ctx, name: &str) {
     match name {
         "loglevel" => crate::log::set_level(crate::log_level(&ctx.core.config)),
         "logfile" => crate::log::set_logfile(&ctx.core.config.logfile),
+        "dir" => {
+            if let Err(e) = std::env::set_current_dir(ctx.core.config.effective_dir()) {
+                log!(Warning, "Can't chdir to '{}': {e}", ctx.core.config.dir);
+            }
+        }
         "requirepass" => {
             if ctx.core.config.requirepass.is_none() {
                 ctx.client.authenticated = true;
