@@ -145,6 +145,39 @@ pub struct ClientHandle {
     pub multi: i64,
     pub watch: usize,
     pub proto: Proto,
-    pub flags: String,
+    /// CLIENT LIST flags as `flag_bits`; rendered on demand by `flags()`.
+    pub flag_bits: u16,
     pub tx: UnboundedSender<ClientMsg>,
+}
+
+/// Bits of `ClientHandle::flag_bits`, with the letters CLIENT LIST prints for them.
+pub mod flag_bits {
+    pub const REPLICA: u16 = 1 << 0;
+    pub const MASTER: u16 = 1 << 1;
+    pub const PUBSUB: u16 = 1 << 2;
+    pub const MULTI: u16 = 1 << 3;
+    pub const MONITOR: u16 = 1 << 4;
+    pub const DIRTY_CAS: u16 = 1 << 5;
+    pub const NO_EVICT: u16 = 1 << 6;
+    pub const LETTERS: &[(u16, char)] = &[
+        (REPLICA, 'S'),
+        (MASTER, 'M'),
+        (PUBSUB, 'P'),
+        (MULTI, 'x'),
+        (MONITOR, 'O'),
+        (DIRTY_CAS, 'd'),
+        (NO_EVICT, 'e'),
+    ];
+}
+
+impl ClientHandle {
+    /// The `flags=` field of CLIENT LIST (`N` when none is set).
+    pub fn flags(&self) -> String {
+        let s: String = flag_bits::LETTERS
+            .iter()
+            .filter(|(bit, _)| self.flag_bits & bit != 0)
+            .map(|(_, c)| *c)
+            .collect();
+        if s.is_empty() { "N".into() } else { s }
+    }
 }

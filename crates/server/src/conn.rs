@@ -44,9 +44,10 @@ where
     let mut parser = RequestParser::new();
     let mut batch: Vec<Vec<Bytes>> = Vec::new();
     let mut last_activity = tokio::time::Instant::now();
+    let mut settings = ConnSettings::read(&shared.core.lock());
 
     'conn: loop {
-        let idle_timeout = idle_timeout_secs(&shared, &client);
+        let idle_timeout = settings.idle_timeout_s(&client);
         let deadline = last_activity + Duration::from_secs(idle_timeout.max(1));
         let mut bytes_in = 0usize;
         tokio::select! {
@@ -73,31 +74,23 @@ where
             }
         }
 
-        let limits = {
-            let core = shared.core.lock();
-            let query_limit = core.config.client_query_buffer_limit as usize;
-            if bytes_in > 0 && rbuf.len() + parser.pending_bytes() > query_limit {
-                log!(
-                    Warning,
-                    "Closing client that reached max query buffer length: id={} addr={} (qbuf initial bytes: {:?})",
-                    client.id,
-                    client.addr,
-                    String::from_utf8_lossy(&rbuf[..rbuf.len().min(64)])
-                );
-                break 'conn;
-            }
-            Limits {
-                max_bulk_len: core.config.proto_max_bulk_len,
-                ..Limits::default()
-            }
-        };
+        if bytes_in > 0 && rbuf.len() + parser.pending_bytes() > settings.query_buffer_limit {
+            log!(
+                Warning,
+                "Closing client that reached max query buffer length: id={} addr={} (qbuf initial bytes: {:?})",
+                client.id,
+                client.addr,
+                String::from_utf8_lossy(&rbuf[..rbuf.len().min(64)])
+            );
+            break 'conn;
+        }
 
         let mut closing = false;
         loop {
             batch.clear();
             let mut protocol_error = None;
             while batch.len() < MAX_BATCH {
-                match parser.parse(&mut rbuf, &limits) {
+                match parser.parse(&mut rbuf, &settings.limits) {
                     Ok(Some(args)) => batch.push(args),
                     Ok(None) => break,
                     Err(e) => {
@@ -107,7 +100,16 @@ where
                 }
             }
             if !batch.is_empty() {
-                match run_batch(&shared, &mut client, &batch, &mut wbuf, bytes_in).await {
+                match run_batch(
+                    &shared,
+                    &mut client,
+                    &batch,
+                    &mut wbuf,
+                    bytes_in,
+                    &mut settings,
+                )
+                .await
+                {
                     Flow::Continue => {}
                     Flow::Close => closing = true,
                     Flow::Shutdown => {
@@ -166,6 +168,7 @@ async fn run_batch(
     batch: &[Vec<Bytes>],
     wbuf: &mut BytesMut,
     bytes_in: usize,
+    settings: &mut ConnSettings,
 ) -> Flow {
     let mut i = 0;
     let mut bytes_in = bytes_in;
@@ -190,6 +193,9 @@ async fn run_batch(
                 }
             }
             sync_handle(&mut core, client);
+            if core.config_epoch != settings.epoch {
+                *settings = ConnSettings::read(&core);
+            }
         }
         if flow != Flow::Continue {
             return flow;
@@ -220,43 +226,66 @@ fn sync_handle(core: &mut Core, client: &Client) {
         } else {
             client.kind
         };
-        h.flags = client_flags(client);
+        h.flag_bits = client_flags(client);
     }
 }
 
-fn client_flags(client: &Client) -> String {
-    let mut f = String::new();
+/// CLIENT LIST flag letters for a client, as a bit set (rendered by `ClientHandle::flags`).
+fn client_flags(client: &Client) -> u16 {
+    use crate::client::flag_bits as F;
+    let mut f = 0;
     match client.kind {
-        ClientKind::Replica => f.push('S'),
-        ClientKind::Master => f.push('M'),
+        ClientKind::Replica => f |= F::REPLICA,
+        ClientKind::Master => f |= F::MASTER,
         _ => {}
     }
     if client.subscription_count() > 0 {
-        f.push('P');
+        f |= F::PUBSUB;
     }
     if client.multi.is_some() {
-        f.push('x');
+        f |= F::MULTI;
     }
     if client.monitor {
-        f.push('O');
+        f |= F::MONITOR;
     }
     if client.watch_flag.load(std::sync::atomic::Ordering::Relaxed) {
-        f.push('d');
+        f |= F::DIRTY_CAS;
     }
     if client.no_evict {
-        f.push('e');
-    }
-    if f.is_empty() {
-        f.push('N');
+        f |= F::NO_EVICT;
     }
     f
 }
 
-fn idle_timeout_secs(shared: &Shared, client: &Client) -> u64 {
-    if client.subscription_count() > 0 || client.monitor || client.kind != ClientKind::Normal {
-        return 0;
+/// The configuration a connection task needs outside the lock, refreshed when CONFIG SET
+/// changes anything (`Core::config_epoch`), so reads never take the lock just for settings.
+struct ConnSettings {
+    limits: Limits,
+    query_buffer_limit: usize,
+    timeout_s: u64,
+    epoch: u64,
+}
+
+impl ConnSettings {
+    fn read(core: &Core) -> ConnSettings {
+        ConnSettings {
+            limits: Limits {
+                max_bulk_len: core.config.proto_max_bulk_len,
+                ..Limits::default()
+            },
+            query_buffer_limit: core.config.client_query_buffer_limit as usize,
+            timeout_s: core.config.timeout as u64,
+            epoch: core.config_epoch,
+        }
     }
-    shared.core.lock().config.timeout as u64
+
+    /// Idle timeout for this client; pub/sub, MONITOR and replication links never time out.
+    fn idle_timeout_s(&self, client: &Client) -> u64 {
+        if client.subscription_count() > 0 || client.monitor || client.kind != ClientKind::Normal {
+            return 0;
+        }
+        self.timeout_s
+    }
 }
 
 /// Admits a new connection (maxclients, protected mode) and registers it.
@@ -299,7 +328,7 @@ fn register(shared: &Shared, client: &mut Client, peer: &Peer) -> Result<(), Str
             multi: -1,
             watch: 0,
             proto: client.proto,
-            flags: "N".into(),
+            flag_bits: 0,
             tx: client.tx.clone(),
         },
     );

@@ -108,9 +108,8 @@ fn main() {
         ),
     }
     let port = config.port;
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .max(2);
+    // One worker per core we may run on (pinned to one core: one worker, no lock contention).
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .enable_all()

@@ -39,6 +39,8 @@ pub struct Pause {
 pub struct Core {
     pub config: Config,
     pub config_path: Option<PathBuf>,
+    /// Bumped by every CONFIG SET, so connection tasks refresh their cached settings.
+    pub config_epoch: u64,
     pub dbs: Vec<Db>,
     pub clients: HashMap<ClientId, ClientHandle>,
     pub pubsub: PubSub,
@@ -124,6 +126,7 @@ impl Core {
         Core {
             config,
             config_path,
+            config_epoch: 0,
             dbs,
             clients: HashMap::new(),
             pubsub: PubSub::default(),

@@ -5,8 +5,8 @@ use super::flags::*;
 use super::{CmdResult, Command, Ctx, Flow};
 use crate::client::{ClientHandle, ClientKind, ClientMsg, ReplyMode};
 use crate::errors;
-use crate::server::Pause;
 use crate::log;
+use crate::server::Pause;
 use bytes::Bytes;
 
 const ADM: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
@@ -181,6 +181,7 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .map(|p| (p[0].as_ref(), p[1].as_ref()))
         .collect();
     let changed = ctx.core.config.set(&pairs)?;
+    ctx.core.config_epoch += 1;
     for name in changed {
         apply_config_change(ctx, name);
     }
@@ -269,7 +270,7 @@ fn client_line(h: &ClientHandle, now_ms: u64) -> String {
         name,
         now_ms.saturating_sub(h.created_ms) / 1000,
         now_ms.saturating_sub(h.last_interaction_ms) / 1000,
-        h.flags,
+        h.flags(),
         h.db,
         h.sub,
         h.psub,

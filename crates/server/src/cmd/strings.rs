@@ -261,12 +261,15 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else {
         None
     };
-    let exists = if want_get {
-        old.is_some()
-    } else {
-        ctx.exists(key)
+    let blocked = (nx || xx) && {
+        let exists = if want_get {
+            old.is_some()
+        } else {
+            ctx.exists(key)
+        };
+        (nx && exists) || (xx && !exists)
     };
-    if (nx && exists) || (xx && !exists) {
+    if blocked {
         match (want_get, old) {
             (true, Some(v)) => ctx.bulk_value(&v),
             _ => ctx.null(),
