@@ -6,7 +6,7 @@
 use super::Command;
 use crate::client::Client;
 use crate::errors;
-use crate::keyspace::{Db, Entry, Value};
+use crate::keyspace::{Db, Entry, ReadLookup, Value};
 use crate::server::Core;
 use bytes::{Bytes, BytesMut};
 use ferrodis_resp::{self as resp, Proto};
@@ -176,6 +176,11 @@ impl<'a> Ctx<'a> {
     /// lazyfree-lazy-expire), as Redis's deleteExpiredKeyAndPropagate.
     fn delete_expired(&mut self, db: usize, key: &[u8]) {
         self.core.dbs[db].remove(key);
+        self.record_expired(db, key);
+    }
+
+    /// Counts a key that expired and records its deletion effect.
+    fn record_expired(&mut self, db: usize, key: &[u8]) {
         self.core.dbs[db].signal_modified(key);
         self.core.stats.expired_keys += 1;
         if self.core.replication.active {
@@ -193,19 +198,21 @@ impl<'a> Ctx<'a> {
 
     /// Looks a key up for reading (counts hits/misses, updates its access time).
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Entry> {
-        if self.expire_if_needed(key) {
-            self.core.stats.keyspace_misses += 1;
-            return None;
-        }
-        let now = self.now_ms;
-        let db = &mut self.core.dbs[self.client.db];
-        if db.get(key).is_none() {
+        let db = self.client.db;
+        let live = match self.core.dbs[db].lookup_read(key, self.now_ms) {
+            ReadLookup::Live(_) => true,
+            ReadLookup::Missing => false,
+            ReadLookup::Expired => {
+                self.expire_if_needed(key);
+                false
+            }
+        };
+        if !live {
             self.core.stats.keyspace_misses += 1;
             return None;
         }
         self.core.stats.keyspace_hits += 1;
-        db.touch_lru(key, now);
-        self.core.dbs[self.client.db].get(key)
+        self.core.dbs[db].get(key)
     }
 
     /// Looks a key up without touching stats or access time (EXISTS-like checks, TYPE).
@@ -235,11 +242,15 @@ impl<'a> Ctx<'a> {
         self.lookup_quiet(key).is_some()
     }
 
-    /// Stores a value (a write): signals WATCHers and counts one change.
+    /// Stores a value (a write): signals WATCHers and counts one change. Replacing a key that
+    /// had logically expired counts (and records) that expiry first, as Redis's lookupKeyWrite.
     pub fn set_key(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
-        self.expire_if_needed(key);
         let now = self.now_ms;
-        self.db().insert(key, value, keep_ttl, now);
+        let db = self.client.db;
+        let old = self.core.dbs[db].insert(key, value, keep_ttl, now);
+        if old.is_some_and(|o| o.is_expired(now)) && !self.core.is_replica() {
+            self.record_expired(db, key);
+        }
         self.modified(key);
     }
 

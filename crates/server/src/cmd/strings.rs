@@ -6,7 +6,7 @@ use super::ctx::{parse_float, parse_int};
 use super::flags::*;
 use super::{CmdResult, Command, Ctx};
 use crate::errors;
-use crate::keyspace::Value;
+use crate::keyspace::{ReadLookup, Value};
 use bytes::Bytes;
 
 const W: u32 = WRITE | DENYOOM;
@@ -161,26 +161,26 @@ fn num(n: i64) -> Bytes {
 }
 
 fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    // Hot path: borrow the value in place rather than cloning it.
-    if ctx.expire_if_needed(&args[1]) {
-        ctx.core.stats.keyspace_misses += 1;
-        ctx.null();
-        return Ok(());
-    }
-    let now = ctx.now_ms;
-    let db = &mut ctx.core.dbs[ctx.client.db];
-    db.touch_lru(&args[1], now);
-    match db.get(&args[1]) {
-        None => {
-            ctx.core.stats.keyspace_misses += 1;
-            ferrodis_resp::write_null(ctx.out, ctx.client.proto);
-        }
-        Some(e) if e.value.is_string() => {
+    // The hot path: one hash lookup, the reply written straight from the stored value.
+    let core = &mut *ctx.core;
+    match core.dbs[ctx.client.db].lookup_read(&args[1], ctx.now_ms) {
+        ReadLookup::Live(e) => {
+            if !e.value.is_string() {
+                return Err(errors::WRONGTYPE.into());
+            }
             let mut buf = itoa::Buffer::new();
             ferrodis_resp::write_bulk(ctx.out, e.value.str_bytes(&mut buf));
-            ctx.core.stats.keyspace_hits += 1;
+            core.stats.keyspace_hits += 1;
         }
-        Some(_) => return Err(errors::WRONGTYPE.into()),
+        ReadLookup::Missing => {
+            core.stats.keyspace_misses += 1;
+            ferrodis_resp::write_null(ctx.out, ctx.client.proto);
+        }
+        ReadLookup::Expired => {
+            ctx.expire_if_needed(&args[1]);
+            ctx.core.stats.keyspace_misses += 1;
+            ctx.null();
+        }
     }
     Ok(())
 }
@@ -450,19 +450,22 @@ fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// INCR/DECR family: in place on an integer value, keeping the TTL.
 fn incr_by(ctx: &mut Ctx, key: &Bytes, delta: i64) -> CmdResult {
-    let current = match ctx.lookup_write(key) {
-        None => 0,
-        Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
-        Some(v) => v.as_int().ok_or(errors::NOT_INTEGER)?,
-    };
-    let new = current.checked_add(delta).ok_or(errors::OVERFLOW)?;
-    match ctx.lookup_write(key) {
-        Some(v) => *v = Value::Int(new),
+    let new = match ctx.lookup_write(key) {
+        Some(v) => {
+            if !v.is_string() {
+                return Err(errors::WRONGTYPE.into());
+            }
+            let current = v.as_int().ok_or(errors::NOT_INTEGER)?;
+            let new = current.checked_add(delta).ok_or(errors::OVERFLOW)?;
+            *v = Value::Int(new);
+            new
+        }
         None => {
             let now = ctx.now_ms;
-            ctx.db().insert(key, Value::Int(new), false, now);
+            ctx.db().insert(key, Value::Int(delta), false, now);
+            delta
         }
-    }
+    };
     ctx.modified(key);
     ctx.int(new);
     Ok(())

@@ -13,7 +13,7 @@ pub use key::Key;
 pub use value::{Value, ValueType, parse_i64_strict};
 
 use foldhash::fast::FixedState;
-use hashbrown::HashMap;
+use hashbrown::HashTable;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -53,9 +53,18 @@ impl Entry {
     }
 }
 
-type SegmentMap = HashMap<Key, Entry, FixedState>;
-
+/// A key and its entry, as stored in a segment's table.
 #[derive(Clone)]
+struct Slot {
+    key: Key,
+    entry: Entry,
+}
+
+/// Hash tables keyed by a precomputed hash, so each operation hashes its key once (the same
+/// hash also picks the segment and orders SCAN).
+type SegmentMap = HashTable<Slot>;
+
+#[derive(Clone, Default)]
 struct Segment {
     map: SegmentMap,
     /// Keys in this segment that carry an expiry.
@@ -86,12 +95,17 @@ pub struct ExpireStep {
     pub wrapped: bool,
 }
 
+/// The outcome of a read lookup that also checks expiry.
+pub enum ReadLookup<'a> {
+    Missing,
+    /// Present but logically expired: the caller decides (delete on a master, hide on a replica).
+    Expired,
+    Live(&'a Entry),
+}
+
 impl Db {
     pub fn new(hasher: FixedState) -> Db {
-        let empty = Arc::new(Segment {
-            map: SegmentMap::with_hasher(hasher),
-            volatile: 0,
-        });
+        let empty = Arc::new(Segment::default());
         Db {
             segments: (0..SEGMENTS).map(|_| Arc::clone(&empty)).collect(),
             hasher,
@@ -128,37 +142,64 @@ impl Db {
     /// The entry, expired or not.
     #[inline]
     pub fn get(&self, key: &[u8]) -> Option<&Entry> {
-        let idx = Self::segment_index(self.hash(key));
-        self.segments[idx].map.get(key)
+        let h = self.hash(key);
+        self.segments[Self::segment_index(h)]
+            .map
+            .find(h, |s| s.key.as_bytes() == key)
+            .map(|s| &s.entry)
     }
 
-    /// Records an access for OBJECT IDLETIME. Skipped while the segment is shared with a
-    /// snapshot, as Redis skips LRU updates while a fork child runs, so reads never copy.
+    /// One-hash read: finds the key, reports it expired, or returns it after recording the
+    /// access for OBJECT IDLETIME. The access time is not updated while the segment is shared
+    /// with a snapshot (as Redis skips LRU updates while a fork child runs), so reads never copy.
+    #[inline]
+    pub fn lookup_read(&mut self, key: &[u8], now_ms: u64) -> ReadLookup<'_> {
+        let h = self.hash(key);
+        let seg = &mut self.segments[Self::segment_index(h)];
+        let eq = |s: &Slot| s.key.as_bytes() == key;
+        let found: Option<&Slot> = if Arc::get_mut(seg).is_some() {
+            let owned = Arc::get_mut(seg).expect("segment checked unshared just above");
+            owned.map.find_mut(h, eq).map(|s| {
+                if !s.entry.is_expired(now_ms) {
+                    s.entry.lru_s = (now_ms / 1000) as u32;
+                }
+                &*s
+            })
+        } else {
+            seg.map.find(h, eq)
+        };
+        match found {
+            None => ReadLookup::Missing,
+            Some(s) if s.entry.is_expired(now_ms) => ReadLookup::Expired,
+            Some(s) => ReadLookup::Live(&s.entry),
+        }
+    }
+
+    /// Records an access for OBJECT IDLETIME (skipped on a segment shared with a snapshot).
     #[inline]
     pub fn touch_lru(&mut self, key: &[u8], now_ms: u64) {
-        let idx = Self::segment_index(self.hash(key));
-        if let Some(seg) = Arc::get_mut(&mut self.segments[idx]) {
-            if let Some(e) = seg.map.get_mut(key) {
-                e.lru_s = (now_ms / 1000) as u32;
-            }
-        }
+        let _ = self.lookup_read(key, now_ms);
     }
 
     /// Mutable access to a value (copying its segment first if a snapshot shares it).
     #[inline]
     pub fn get_value_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
-        let idx = Self::segment_index(self.hash(key));
-        if !self.segments[idx].map.contains_key(key) {
-            return None;
+        let h = self.hash(key);
+        let seg = &mut self.segments[Self::segment_index(h)];
+        let eq = |s: &Slot| s.key.as_bytes() == key;
+        // Copy a segment shared with a snapshot only when the key is really there.
+        if Arc::get_mut(seg).is_none() {
+            seg.map.find(h, eq)?;
         }
-        Arc::make_mut(&mut self.segments[idx])
+        Arc::make_mut(seg)
             .map
-            .get_mut(key)
-            .map(|e| &mut e.value)
+            .find_mut(h, eq)
+            .map(|s| &mut s.entry.value)
     }
 
-    /// Inserts or replaces a key. `keep_ttl` keeps an existing key's expiry; otherwise the new
-    /// entry's expiry (none) applies. Returns the old entry.
+    /// Inserts or replaces a key. `keep_ttl` keeps an existing, unexpired key's expiry; otherwise
+    /// the key has none. Returns the old entry (which may be logically expired: callers that
+    /// must account for that check `Entry::is_expired`).
     pub fn insert(
         &mut self,
         key: &[u8],
@@ -166,12 +207,18 @@ impl Db {
         keep_ttl: bool,
         now_ms: u64,
     ) -> Option<Entry> {
-        let idx = Self::segment_index(self.hash(key));
-        let seg = Arc::make_mut(&mut self.segments[idx]);
+        let h = self.hash(key);
+        let hasher = self.hasher;
+        let seg = Arc::make_mut(&mut self.segments[Self::segment_index(h)]);
         let mut entry = Entry::new(value, now_ms);
-        match seg.map.get_mut(key) {
-            Some(slot) => {
-                if keep_ttl {
+        match seg.map.entry(
+            h,
+            |s| s.key.as_bytes() == key,
+            |s| hasher.hash_one(s.key.as_bytes()),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(mut o) => {
+                let slot = &mut o.get_mut().entry;
+                if keep_ttl && !slot.is_expired(now_ms) {
                     entry.expire_at_ms = slot.expire_at_ms;
                 } else if slot.expire_at_ms != 0 {
                     seg.volatile -= 1;
@@ -179,23 +226,27 @@ impl Db {
                 }
                 Some(std::mem::replace(slot, entry))
             }
-            None => {
-                seg.map.insert(Key::new(key), entry);
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(Slot {
+                    key: Key::new(key),
+                    entry,
+                });
                 self.len += 1;
                 None
             }
         }
     }
 
-    /// Inserts a whole entry (value and expiry), replacing any existing one.
+    /// Inserts a whole entry (value, expiry, access time), replacing any existing one.
     pub fn insert_entry(&mut self, key: &[u8], entry: Entry) -> Option<Entry> {
         let expire = entry.expire_at_ms;
+        let lru = entry.lru_s;
         let old = self.insert(key, entry.value, false, 0);
-        let idx = Self::segment_index(self.hash(key));
-        let seg = Arc::make_mut(&mut self.segments[idx]);
-        if let Some(e) = seg.map.get_mut(key) {
-            e.lru_s = entry.lru_s;
-            e.expire_at_ms = expire;
+        let h = self.hash(key);
+        let seg = Arc::make_mut(&mut self.segments[Self::segment_index(h)]);
+        if let Some(s) = seg.map.find_mut(h, |s| s.key.as_bytes() == key) {
+            s.entry.lru_s = lru;
+            s.entry.expire_at_ms = expire;
             if expire != 0 {
                 seg.volatile += 1;
                 self.volatile += 1;
@@ -205,30 +256,33 @@ impl Db {
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let idx = Self::segment_index(self.hash(key));
-        if !self.segments[idx].map.contains_key(key) {
-            return None;
-        }
-        let seg = Arc::make_mut(&mut self.segments[idx]);
-        let old = seg.map.remove(key)?;
-        if old.expire_at_ms != 0 {
+        let h = self.hash(key);
+        let seg = &mut self.segments[Self::segment_index(h)];
+        let eq = |s: &Slot| s.key.as_bytes() == key;
+        seg.map.find(h, eq)?;
+        let seg = Arc::make_mut(seg);
+        let (slot, _) = seg.map.find_entry(h, eq).ok()?.remove();
+        if slot.entry.expire_at_ms != 0 {
             seg.volatile -= 1;
             self.volatile -= 1;
         }
         self.len -= 1;
-        Some(old)
+        Some(slot.entry)
     }
 
     /// Sets (Some) or clears (None) a key's expiry. Returns false if the key does not exist.
     pub fn set_expire(&mut self, key: &[u8], at_ms: Option<u64>) -> bool {
-        let idx = Self::segment_index(self.hash(key));
-        if !self.segments[idx].map.contains_key(key) {
+        let h = self.hash(key);
+        let seg = &mut self.segments[Self::segment_index(h)];
+        let eq = |s: &Slot| s.key.as_bytes() == key;
+        if seg.map.find(h, eq).is_none() {
             return false;
         }
-        let seg = Arc::make_mut(&mut self.segments[idx]);
-        let Some(e) = seg.map.get_mut(key) else {
+        let seg = Arc::make_mut(seg);
+        let Some(s) = seg.map.find_mut(h, eq) else {
             return false;
         };
+        let e = &mut s.entry;
         let new = at_ms.map_or(0, |t| t.max(1));
         match (e.expire_at_ms != 0, new != 0) {
             (false, true) => {
@@ -248,10 +302,7 @@ impl Db {
     /// Removes every key. Returns how many there were.
     pub fn clear(&mut self) -> usize {
         let n = self.len;
-        let empty = Arc::new(Segment {
-            map: SegmentMap::with_hasher(self.hasher),
-            volatile: 0,
-        });
+        let empty = Arc::new(Segment::default());
         for s in &mut self.segments {
             *s = Arc::clone(&empty);
         }
@@ -271,7 +322,9 @@ impl Db {
 
     /// Every (key, entry), in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
-        self.segments.iter().flat_map(|s| s.map.iter())
+        self.segments
+            .iter()
+            .flat_map(|s| s.map.iter().map(|slot| (&slot.key, &slot.entry)))
     }
 
     /// One SCAN step. The cursor is (segment << 56 | position threshold); inside a segment keys
@@ -287,10 +340,10 @@ impl Db {
         let count = count.max(1);
         while seg < SEGMENTS {
             batch.clear();
-            for (k, e) in self.segments[seg].map.iter() {
-                let pos = self.hash(k.as_bytes()) & POS_MASK;
+            for slot in self.segments[seg].map.iter() {
+                let pos = self.hash(slot.key.as_bytes()) & POS_MASK;
                 if pos >= threshold {
-                    batch.push((pos, k, e));
+                    batch.push((pos, &slot.key, &slot.entry));
                 }
             }
             let want = count - visited;
@@ -334,7 +387,7 @@ impl Db {
             let seg = &self.segments[(start + i) % SEGMENTS];
             if !seg.map.is_empty() {
                 let n = rng.random_range(0..seg.map.len());
-                return seg.map.iter().nth(n);
+                return seg.map.iter().nth(n).map(|s| (&s.key, &s.entry));
             }
         }
         None
@@ -362,8 +415,8 @@ impl Db {
             step.segments_visited += 1;
             let any = self.segments[idx]
                 .map
-                .values()
-                .any(|e| e.is_expired(now_ms));
+                .iter()
+                .any(|s| s.entry.is_expired(now_ms));
             if !any {
                 continue;
             }
@@ -371,9 +424,9 @@ impl Db {
             let before = seg.map.len();
             let mut removed_volatile = 0;
             let expired = &mut step.expired;
-            seg.map.retain(|k, e| {
-                if e.is_expired(now_ms) {
-                    expired.push(k.clone());
+            seg.map.retain(|s| {
+                if s.entry.is_expired(now_ms) {
+                    expired.push(s.key.clone());
                     removed_volatile += 1;
                     false
                 } else {
@@ -439,7 +492,7 @@ impl Db {
     pub fn overhead_bytes(&self) -> usize {
         self.segments
             .iter()
-            .map(|s| s.map.capacity() * (std::mem::size_of::<(Key, Entry)>() + 1))
+            .map(|s| s.map.capacity() * (std::mem::size_of::<Slot>() + 1))
             .sum()
     }
 }
@@ -530,10 +583,12 @@ mod tests {
         let snapshot: Vec<_> = d.segments.clone();
         d.insert(b"x", Value::Int(2), false, 0);
         let idx = Db::segment_index(d.hash(b"x"));
-        assert_eq!(
-            snapshot[idx].map.get(&b"x"[..]).unwrap().value.as_int(),
-            Some(1)
-        );
+        let h = d.hash(b"x");
+        let old = snapshot[idx]
+            .map
+            .find(h, |s| s.key.as_bytes() == b"x")
+            .unwrap();
+        assert_eq!(old.entry.value.as_int(), Some(1));
         assert_eq!(d.get(b"x").unwrap().value.as_int(), Some(2));
     }
 }
