@@ -178,6 +178,7 @@ async fn run_batch(
         {
             let mut core = shared.core.lock();
             core.stats.total_net_input_bytes += bytes_in as u64;
+            core.clock.mark();
             bytes_in = 0;
             while i < batch.len() {
                 match cmd::dispatch(&mut core, client, &batch[i], wbuf) {

@@ -28,6 +28,7 @@ pub fn spawn(shared: Arc<Shared>) {
 
 fn end_pause_if_due(shared: &Shared) {
     let mut core = shared.core.lock();
+    core.clock.recalibrate();
     if let Some(p) = core.pause {
         if p.until_ms <= clock::unix_ms() {
             core.pause = None;

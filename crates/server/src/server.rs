@@ -67,6 +67,8 @@ pub struct Core {
     pub call_depth: u32,
     pub pending_effects: Vec<(usize, Vec<Bytes>)>,
     pub started: Instant,
+    /// Command time: one monotonic read per command (see `clock::Clock`).
+    pub clock: crate::clock::Clock,
     /// Woken when CLIENT PAUSE ends (shared with `Shared::unpause_notify`).
     pub unpause_notify: Arc<Notify>,
     /// Highest used_memory seen by INFO.
@@ -149,6 +151,7 @@ impl Core {
             call_depth: 0,
             pending_effects: Vec::new(),
             started: Instant::now(),
+            clock: crate::clock::Clock::new(),
             unpause_notify: Arc::new(Notify::new()),
             peak_memory: std::sync::atomic::AtomicU64::new(0),
         }

@@ -39,7 +39,7 @@ pub struct CommandStat {
 #[derive(Default)]
 pub struct CommandStats {
     /// Keyed by the full command name (`config|get`), as INFO prints it.
-    pub by_name: HashMap<&'static str, CommandStat>,
+    pub by_name: HashMap<&'static str, CommandStat, foldhash::fast::RandomState>,
 }
 
 impl CommandStats {

@@ -22,7 +22,6 @@ use crate::server::Core;
 use bytes::{Bytes, BytesMut};
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use std::time::Instant;
 
 /// Command flags, as in Redis's command table (names as COMMAND INFO prints them).
 pub mod flags {
@@ -191,13 +190,15 @@ pub fn table() -> &'static [&'static [Command]] {
     TABLE
 }
 
-fn index() -> &'static HashMap<&'static str, &'static Command> {
-    static INDEX: OnceLock<HashMap<&'static str, &'static Command>> = OnceLock::new();
+type CommandIndex = HashMap<&'static [u8], &'static Command, foldhash::fast::RandomState>;
+
+fn index() -> &'static CommandIndex {
+    static INDEX: OnceLock<CommandIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut m = HashMap::new();
+        let mut m = CommandIndex::default();
         for family in table() {
             for c in family.iter() {
-                m.insert(c.name, c);
+                m.insert(c.name.as_bytes(), c);
             }
         }
         m
@@ -218,8 +219,7 @@ pub fn lookup_name(name: &[u8]) -> Option<&'static Command> {
     let lower = &mut buf[..name.len()];
     lower.copy_from_slice(name);
     lower.make_ascii_lowercase();
-    let s = std::str::from_utf8(lower).ok()?;
-    index().get(s).copied()
+    index().get(&*lower).copied()
 }
 
 /// Resolves the command of a call: a subcommand when the top-level one is a container.
@@ -267,7 +267,7 @@ fn allowed_in_pubsub_context(name: &str) -> bool {
 
 /// Runs one command a client sent: every check Redis's processCommand makes, then `call`.
 pub fn dispatch(core: &mut Core, client: &mut Client, args: &[Bytes], out: &mut BytesMut) -> Flow {
-    let now_ms = crate::clock::unix_ms();
+    let now_ms = core.clock.unix_ms_at(core.clock.last_mark);
     let cmd = match lookup(args) {
         Lookup::Found(c) => c,
         Lookup::UnknownCommand => {
@@ -364,7 +364,7 @@ pub fn call(
     }
     let reply_start = out.len();
     let db_before = client.db;
-    let started = Instant::now();
+    let started = core.clock.last_mark;
     core.call_depth += 1;
     let (flow, effects, failed) = {
         let mut ctx = Ctx::new(core, client, out, now_ms, cmd);
@@ -379,7 +379,7 @@ pub fn call(
         let effects = ctx.take_effects(args);
         (ctx.flow, effects, failed)
     };
-    let duration_us = started.elapsed().as_micros() as u64;
+    let duration_us = core.clock.mark().duration_since(started).as_micros() as u64;
     core.call_depth -= 1;
 
     let stat = core.command_stats.entry(cmd.name);

@@ -197,6 +197,94 @@ enum Expiry {
     },
 }
 
+/// The time options of SET and GETEX.
+#[derive(Clone, Copy, PartialEq)]
+enum TimeOpt {
+    Ex,
+    Px,
+    ExAt,
+    PxAt,
+}
+
+impl TimeOpt {
+    fn parse(opt: &[u8]) -> Option<TimeOpt> {
+        match opt {
+            b"EX" => Some(TimeOpt::Ex),
+            b"PX" => Some(TimeOpt::Px),
+            b"EXAT" => Some(TimeOpt::ExAt),
+            b"PXAT" => Some(TimeOpt::PxAt),
+            _ => None,
+        }
+    }
+
+    /// (ms per unit, relative to now)
+    fn unit(self) -> (i64, bool) {
+        match self {
+            TimeOpt::Ex => (1000, true),
+            TimeOpt::Px => (1, true),
+            TimeOpt::ExAt => (1000, false),
+            TimeOpt::PxAt => (1, false),
+        }
+    }
+}
+
+/// SET's and GETEX's options, read as Redis's parseExtendedStringArgumentsOrReply reads them:
+/// every option is parsed before any time is checked, an option may be repeated (the last time
+/// given wins), conflicting ones are a syntax error.
+#[derive(Default)]
+struct ExtendedArgs<'a> {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keep_ttl: bool,
+    persist: bool,
+    time: Option<(TimeOpt, &'a [u8])>,
+}
+
+impl<'a> ExtendedArgs<'a> {
+    /// `for_set`: SET (NX, XX, GET, KEEPTTL) rather than GETEX (PERSIST).
+    fn parse(opts: &'a [Bytes], for_set: bool) -> Result<ExtendedArgs<'a>, super::CmdError> {
+        let mut a = ExtendedArgs::default();
+        let mut i = 0;
+        while i < opts.len() {
+            let opt = opts[i].to_ascii_uppercase();
+            let next = opts.get(i + 1);
+            let no_time = a.time.is_none();
+            match (opt.as_slice(), TimeOpt::parse(&opt)) {
+                (b"NX", _) if for_set && !a.xx => a.nx = true,
+                (b"XX", _) if for_set && !a.nx => a.xx = true,
+                (b"GET", _) if for_set => a.get = true,
+                (b"KEEPTTL", _) if for_set && no_time => a.keep_ttl = true,
+                (b"PERSIST", _) if !for_set && no_time => a.persist = true,
+                (_, Some(t))
+                    if !a.keep_ttl
+                        && !a.persist
+                        && a.time.is_none_or(|(cur, _)| cur == t)
+                        && next.is_some() =>
+                {
+                    a.time = next.map(|n| (t, n.as_ref()));
+                    i += 1;
+                }
+                _ => return Err(errors::SYNTAX.into()),
+            }
+            i += 1;
+        }
+        Ok(a)
+    }
+
+    /// The time option as an absolute expiry, checked as Redis's getExpireMillisecondsOrReply.
+    fn expiry(&self, ctx: &Ctx) -> Result<Expiry, super::CmdError> {
+        match self.time {
+            Some((t, arg)) => {
+                let (unit, relative) = t.unit();
+                expiry_from(ctx, unit, relative, arg)
+            }
+            None if self.keep_ttl => Ok(Expiry::KeepTtl),
+            None => Ok(Expiry::None),
+        }
+    }
+}
+
 /// Turns EX/PX/EXAT/PXAT arguments into an absolute time, with Redis's checks.
 fn expiry_from(
     ctx: &Ctx,
@@ -229,47 +317,21 @@ fn store(ctx: &mut Ctx, key: &Bytes, value_arg: &Bytes, expiry: Expiry) {
 }
 
 fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let (mut nx, mut xx, mut want_get) = (false, false, false);
-    let mut expiry = Expiry::None;
-    let mut i = 3;
-    while i < args.len() {
-        let opt = args[i].to_ascii_uppercase();
-        let has_next = i + 1 < args.len();
-        let no_expiry_yet = expiry == Expiry::None;
-        match opt.as_slice() {
-            b"NX" if !xx => nx = true,
-            b"XX" if !nx => xx = true,
-            b"GET" => want_get = true,
-            b"KEEPTTL" if no_expiry_yet => expiry = Expiry::KeepTtl,
-            b"EX" | b"PX" | b"EXAT" | b"PXAT" if no_expiry_yet && has_next => {
-                let (unit, relative) = match opt.as_slice() {
-                    b"EX" => (1000, true),
-                    b"PX" => (1, true),
-                    b"EXAT" => (1000, false),
-                    _ => (1, false),
-                };
-                expiry = expiry_from(ctx, unit, relative, &args[i + 1])?;
-                i += 1;
-            }
-            _ => return Err(errors::SYNTAX.into()),
-        }
-        i += 1;
-    }
+    let opts = ExtendedArgs::parse(&args[3..], true)?;
+    let expiry = opts.expiry(ctx)?;
+    let (nx, xx, want_get) = (opts.nx, opts.xx, opts.get);
     let key = &args[1];
     let old = if want_get {
         ctx.read_string(key)?
     } else {
         None
     };
-    let blocked = (nx || xx) && {
-        let exists = if want_get {
-            old.is_some()
-        } else {
-            ctx.exists(key)
-        };
-        (nx && exists) || (xx && !exists)
+    let exists = if want_get {
+        old.is_some()
+    } else {
+        ctx.exists(key)
     };
-    if blocked {
+    if (nx && exists) || (xx && !exists) {
         match (want_get, old) {
             (true, Some(v)) => ctx.bulk_value(&v),
             _ => ctx.null(),
@@ -362,33 +424,14 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let mut expiry = Expiry::None;
-    let mut persist = false;
-    let mut i = 2;
-    while i < args.len() {
-        let opt = args[i].to_ascii_uppercase();
-        let free = expiry == Expiry::None && !persist;
-        match opt.as_slice() {
-            b"PERSIST" if free => persist = true,
-            b"EX" | b"PX" | b"EXAT" | b"PXAT" if free && i + 1 < args.len() => {
-                let (unit, relative) = match opt.as_slice() {
-                    b"EX" => (1000, true),
-                    b"PX" => (1, true),
-                    b"EXAT" => (1000, false),
-                    _ => (1, false),
-                };
-                expiry = expiry_from(ctx, unit, relative, &args[i + 1])?;
-                i += 1;
-            }
-            _ => return Err(errors::SYNTAX.into()),
-        }
-        i += 1;
-    }
+    let opts = ExtendedArgs::parse(&args[2..], false)?;
     let key = &args[1];
+    // As Redis: a missing key replies nil before the time is checked.
     let Some(v) = ctx.read_string(key)? else {
         ctx.null();
         return Ok(());
     };
+    let expiry = opts.expiry(ctx)?;
     ctx.bulk_value(&v);
     if let Expiry::At { ms, .. } = expiry {
         if ms <= ctx.now_ms && !ctx.core.is_replica() {
@@ -399,7 +442,7 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.modified(key);
             ctx.rewrite_effect(vec![b("PEXPIREAT"), key.clone(), num(ms as i64)]);
         }
-    } else if persist {
+    } else if opts.persist {
         let had = ctx.db().get(key).and_then(|e| e.expire_at()).is_some();
         if had {
             ctx.db().set_expire(key, None);
