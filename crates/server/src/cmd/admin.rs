@@ -734,7 +734,7 @@ fn memory_usage(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         parse_int(&args[4])?;
     }
     let key = &args[2];
-    let slot = std::mem::size_of::<(crate::keyspace::Key, crate::keyspace::Entry)>() + 1;
+    let slot = crate::keyspace::SLOT_BYTES;
     match ctx.lookup_quiet(key) {
         None => ctx.null(),
         Some(e) => {

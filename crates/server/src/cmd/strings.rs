@@ -774,63 +774,68 @@ fn bit_range(start: i64, end: i64, len: usize, is_bit: bool) -> Option<(u64, u64
     }
 }
 
-fn count_bits(s: &[u8], first_bit: u64, last_bit: u64) -> u64 {
-    (first_bit..=last_bit)
-        .filter(|&i| s[(i >> 3) as usize] >> (7 - (i & 7)) & 1 == 1)
-        .count() as u64
+/// Set bits between the bit positions `first` and `last` (inclusive).
+fn count_bits(s: &[u8], first: u64, last: u64) -> u64 {
+    let (fb, lb) = ((first / 8) as usize, (last / 8) as usize);
+    let all: u64 = s[fb..=lb].iter().map(|b| b.count_ones() as u64).sum();
+    let before_first = s[fb] & !(0xFFu8 >> (first % 8));
+    let after_last = s[lb] & (0xFFu8 >> (last % 8) >> 1);
+    all - before_first.count_ones() as u64 - after_last.count_ones() as u64
 }
 
+/// BITCOUNT as Redis's bitcountCommand, whose order shows in replies: the key is looked up
+/// first (a missing key counts 0 whatever the arguments), then start and end, then an empty
+/// negative range answers 0 before the unit is checked.
 fn bitcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let (range, is_bit) = match args.len() {
-        2 => (None, false),
-        4 | 5 => {
-            let start = parse_int(&args[2])?;
-            let end = parse_int(&args[3])?;
-            (Some((start, end)), parse_unit(args.get(4))?)
-        }
-        _ => return Err(errors::SYNTAX.into()),
-    };
     let Some(v) = ctx.read_string(&args[1])? else {
         ctx.int(0);
         return Ok(());
     };
     let mut buf = itoa::Buffer::new();
     let s = v.str_bytes(&mut buf);
-    let count = match range {
-        None => s.iter().map(|b| b.count_ones() as u64).sum(),
-        Some((start, end)) => match bit_range(start, end, s.len(), is_bit) {
-            None => 0,
-            Some((a, z)) if a % 8 == 0 && z % 8 == 7 => s[(a / 8) as usize..=(z / 8) as usize]
-                .iter()
-                .map(|b| b.count_ones() as u64)
-                .sum(),
-            Some((a, z)) => count_bits(s, a, z),
-        },
+    let count = match args.len() {
+        2 => s.iter().map(|b| b.count_ones() as u64).sum(),
+        4 | 5 => {
+            let start = parse_int(&args[2])?;
+            let end = parse_int(&args[3])?;
+            if start < 0 && end < 0 && start > end {
+                0
+            } else {
+                let is_bit = parse_unit(args.get(4))?;
+                bit_range(start, end, s.len(), is_bit).map_or(0, |(a, z)| count_bits(s, a, z))
+            }
+        }
+        _ => return Err(errors::SYNTAX.into()),
     };
     ctx.int(count as i64);
     Ok(())
 }
 
+/// BITPOS as Redis's bitposCommand: the bit argument first, then the key (a missing key is all
+/// clear bits), then start, the unit, and end, in that order.
 fn bitpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let bit = match args[2].as_ref() {
-        b"1" => 1u8,
-        b"0" => 0u8,
+    let bit = match parse_int(&args[2])? {
+        0 => 0u8,
+        1 => 1u8,
         _ => return Err("ERR The bit argument must be 1 or 0.".into()),
     };
-    if args.len() > 6 {
-        return Err(errors::SYNTAX.into());
-    }
-    let start = args.get(3).map(|a| parse_int(a)).transpose()?;
-    let end = args.get(4).map(|a| parse_int(a)).transpose()?;
-    let is_bit = parse_unit(args.get(5))?;
     let Some(v) = ctx.read_string(&args[1])? else {
         ctx.int(if bit == 1 { -1 } else { 0 });
         return Ok(());
     };
     let mut buf = itoa::Buffer::new();
     let s = v.str_bytes(&mut buf);
-    let end_given = end.is_some();
-    let Some((a, z)) = bit_range(start.unwrap_or(0), end.unwrap_or(-1), s.len(), is_bit) else {
+    let (start, end, is_bit) = match args.len() {
+        3 => (0, None, false),
+        4..=6 => {
+            let start = parse_int(&args[3])?;
+            let is_bit = args.len() == 6 && parse_unit(args.get(5))?;
+            let end = args.get(4).map(|a| parse_int(a)).transpose()?;
+            (start, end, is_bit)
+        }
+        _ => return Err(errors::SYNTAX.into()),
+    };
+    let Some((a, z)) = bit_range(start, end.unwrap_or(-1), s.len(), is_bit) else {
         ctx.int(-1);
         return Ok(());
     };
@@ -838,7 +843,7 @@ fn bitpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let reply = match found {
         Some(pos) => pos as i64,
         // Looking for a clear bit with no end given: the string is padded with zeros on the right.
-        None if bit == 0 && !end_given => (z + 1) as i64,
+        None if bit == 0 && end.is_none() => (z + 1) as i64,
         None => -1,
     };
     ctx.int(reply);

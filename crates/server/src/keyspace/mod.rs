@@ -53,6 +53,10 @@ impl Entry {
     }
 }
 
+/// Bytes one key costs in the keyspace besides its heap-held key and value bytes: its slot
+/// allocation and (about) one table bucket pointer and control byte.
+pub const SLOT_BYTES: usize = std::mem::size_of::<Slot>() + std::mem::size_of::<Box<Slot>>() + 1;
+
 /// A key and its entry, as stored in a segment's table.
 #[derive(Clone)]
 struct Slot {
@@ -61,8 +65,10 @@ struct Slot {
 }
 
 /// Hash tables keyed by a precomputed hash, so each operation hashes its key once (the same
-/// hash also picks the segment and orders SCAN).
-type SegmentMap = HashTable<Slot>;
+/// hash also picks the segment and orders SCAN). Slots are boxed: the table then holds 8 bytes
+/// per bucket, so its load factor (7/16 to 7/8 in an open-addressing table) costs little, and
+/// each key costs one 56-byte allocation plus ~9-18 bytes of table.
+type SegmentMap = HashTable<Box<Slot>>;
 
 #[derive(Clone, Default)]
 struct Segment {
@@ -156,17 +162,17 @@ impl Db {
     pub fn lookup_read(&mut self, key: &[u8], now_ms: u64) -> ReadLookup<'_> {
         let h = self.hash(key);
         let seg = &mut self.segments[Self::segment_index(h)];
-        let eq = |s: &Slot| s.key.as_bytes() == key;
+        let eq = |s: &Box<Slot>| s.key.as_bytes() == key;
         let found: Option<&Slot> = if Arc::get_mut(seg).is_some() {
             let owned = Arc::get_mut(seg).expect("segment checked unshared just above");
             owned.map.find_mut(h, eq).map(|s| {
                 if !s.entry.is_expired(now_ms) {
                     s.entry.lru_s = (now_ms / 1000) as u32;
                 }
-                &*s
+                &**s
             })
         } else {
-            seg.map.find(h, eq)
+            seg.map.find(h, eq).map(|b| &**b)
         };
         match found {
             None => ReadLookup::Missing,
@@ -186,7 +192,7 @@ impl Db {
     pub fn get_value_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
         let h = self.hash(key);
         let seg = &mut self.segments[Self::segment_index(h)];
-        let eq = |s: &Slot| s.key.as_bytes() == key;
+        let eq = |s: &Box<Slot>| s.key.as_bytes() == key;
         // Copy a segment shared with a snapshot only when the key is really there.
         if Arc::get_mut(seg).is_none() {
             seg.map.find(h, eq)?;
@@ -227,10 +233,10 @@ impl Db {
                 Some(std::mem::replace(slot, entry))
             }
             hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(Slot {
+                v.insert(Box::new(Slot {
                     key: Key::new(key),
                     entry,
-                });
+                }));
                 self.len += 1;
                 None
             }
@@ -258,10 +264,11 @@ impl Db {
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let h = self.hash(key);
         let seg = &mut self.segments[Self::segment_index(h)];
-        let eq = |s: &Slot| s.key.as_bytes() == key;
+        let eq = |s: &Box<Slot>| s.key.as_bytes() == key;
         seg.map.find(h, eq)?;
         let seg = Arc::make_mut(seg);
-        let (slot, _) = seg.map.find_entry(h, eq).ok()?.remove();
+        let (boxed, _) = seg.map.find_entry(h, eq).ok()?.remove();
+        let slot = *boxed;
         if slot.entry.expire_at_ms != 0 {
             seg.volatile -= 1;
             self.volatile -= 1;
@@ -274,7 +281,7 @@ impl Db {
     pub fn set_expire(&mut self, key: &[u8], at_ms: Option<u64>) -> bool {
         let h = self.hash(key);
         let seg = &mut self.segments[Self::segment_index(h)];
-        let eq = |s: &Slot| s.key.as_bytes() == key;
+        let eq = |s: &Box<Slot>| s.key.as_bytes() == key;
         if seg.map.find(h, eq).is_none() {
             return false;
         }
@@ -492,7 +499,9 @@ impl Db {
     pub fn overhead_bytes(&self) -> usize {
         self.segments
             .iter()
-            .map(|s| s.map.capacity() * (std::mem::size_of::<Slot>() + 1))
+            .map(|s| {
+                s.map.capacity() * (std::mem::size_of::<Box<Slot>>() + 1) + s.map.len() * SLOT_BYTES
+            })
             .sum()
     }
 }
