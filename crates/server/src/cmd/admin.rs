@@ -291,14 +291,9 @@ fn client_id(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 
 /// Makes the running client's handle current before it is listed.
 fn refresh_own_handle(ctx: &mut Ctx) {
-    let c = &*ctx.client;
-    if let Some(h) = ctx.core.clients.get_mut(&c.id) {
-        h.db = c.db;
-        h.last_cmd = c.last_cmd;
-        h.name = c.name.clone();
-        h.proto = c.proto;
-        h.last_interaction_ms = ctx.now_ms;
-        h.multi = c.multi.as_ref().map_or(-1, |m| m.queued.len() as i64);
+    crate::conn::sync_handle(ctx.core, ctx.client);
+    if let Some(h) = ctx.core.clients.get_mut(&ctx.client.id) {
+        h.name = ctx.client.name.clone();
     }
 }
 
@@ -505,18 +500,23 @@ fn client_getname(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn client_pause(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let ms = parse_int(&args[2]).map_err(|_| "ERR timeout is not an integer or out of range")?;
-    if ms < 0 {
-        return Err(errors::TIMEOUT_NEGATIVE.into());
+    // Redis checks the argument count, then the mode, then the timeout.
+    if args.len() > 4 {
+        return Err(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(&args[1])
+        )
+        .into());
     }
     let writes_only = match args.get(3).map(|a| a.to_ascii_uppercase()) {
         None => false,
         Some(m) if m == b"ALL" => false,
         Some(m) if m == b"WRITE" => true,
-        Some(_) => return Err(errors::SYNTAX.into()),
+        Some(_) => return Err("ERR CLIENT PAUSE mode must be WRITE or ALL".into()),
     };
-    if args.len() > 4 {
-        return Err(errors::SYNTAX.into());
+    let ms = parse_int(&args[2]).map_err(|_| "ERR timeout is not an integer or out of range")?;
+    if ms < 0 {
+        return Err(errors::TIMEOUT_NEGATIVE.into());
     }
     let until_ms = ctx.now_ms + ms as u64;
     // A second PAUSE extends the pause and makes it stricter, never weaker (as Redis).
@@ -626,7 +626,7 @@ fn slowlog_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 e.id,
                 e.time_s,
                 e.duration_us,
-                e.args.clone(),
+                redact_secrets(&e.args),
                 e.addr.clone(),
                 e.name.clone(),
             )
@@ -646,6 +646,38 @@ fn slowlog_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.bulk(&name);
     }
     Ok(())
+}
+
+/// Hides passwords as Redis's `redactClientCommandArgument` does: every argument of AUTH,
+/// the two after HELLO's AUTH, and CONFIG SET values of sensitive directives.
+// The recorder (`cmd::record_slowlog`) stores arguments as sent, so they are hidden here;
+// MONITOR needs the same treatment where its lines are built.
+fn redact_secrets(args: &[Bytes]) -> Vec<Bytes> {
+    const REDACTED: Bytes = Bytes::from_static(b"(redacted)");
+    let mut out = args.to_vec();
+    let name = args
+        .first()
+        .map(|a| a.to_ascii_lowercase())
+        .unwrap_or_default();
+    match name.as_slice() {
+        b"auth" => out[1..].fill(REDACTED),
+        b"hello" => {
+            if let Some(i) = args.iter().position(|a| a.eq_ignore_ascii_case(b"AUTH")) {
+                for a in out.iter_mut().skip(i + 1).take(2) {
+                    *a = REDACTED;
+                }
+            }
+        }
+        b"config" if args.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"SET")) => {
+            for pair in out[2..].chunks_mut(2) {
+                if pair.len() == 2 && ferrodis_config::is_sensitive_config(&pair[0]) {
+                    pair[1] = REDACTED;
+                }
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 fn slowlog_len(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
@@ -848,13 +880,18 @@ fn command_info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn write_docs(ctx: &mut Ctx, c: &Command) {
     let has_subs = !c.subcommands.is_empty();
-    ctx.map(if has_subs { 4 } else { 3 });
+    let has_args = super::docs::has_arguments(c.name);
+    ctx.map(3 + has_subs as usize + has_args as usize);
     ctx.bulk(b"summary");
     ctx.bulk(c.summary.as_bytes());
     ctx.bulk(b"since");
     ctx.bulk(c.since.as_bytes());
     ctx.bulk(b"group");
     ctx.bulk(c.group.as_bytes());
+    if has_args {
+        ctx.bulk(b"arguments");
+        super::docs::write_arguments(ctx, c.name);
+    }
     if has_subs {
         ctx.bulk(b"subcommands");
         ctx.map(c.subcommands.len());

@@ -8,6 +8,7 @@
 pub mod admin;
 mod ctx;
 pub mod debug;
+mod docs;
 pub mod keys;
 pub mod multi;
 pub mod pubsub;
