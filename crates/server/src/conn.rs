@@ -8,7 +8,7 @@ use crate::cmd::{self, Flow};
 use crate::server::{Core, Shared};
 use crate::{clock, log};
 use bytes::{Bytes, BytesMut};
-use ferrodis_resp::{Limits, RequestParser};
+use ferrodis_resp::{Limits, ProtocolError, RequestParser};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -89,12 +89,24 @@ where
         loop {
             batch.clear();
             let mut protocol_error = None;
-            while batch.len() < MAX_BATCH {
-                match parser.parse(&mut rbuf, &settings.limits) {
+            // Until it authenticates, a client gets Redis's tighter request limits, and its
+            // commands run one at a time so that an AUTH lifts them for the next command.
+            let unauthenticated = settings.requirepass_set && !client.authenticated;
+            let (limits, max_batch) = if unauthenticated {
+                (&settings.unauth_limits, 1)
+            } else {
+                (&settings.limits, MAX_BATCH)
+            };
+            while batch.len() < max_batch {
+                match parser.parse(&mut rbuf, limits) {
                     Ok(Some(args)) => batch.push(args),
                     Ok(None) => break,
                     Err(e) => {
-                        protocol_error = Some(e);
+                        protocol_error = Some(if unauthenticated {
+                            unauthenticated_error(e, &rbuf, &settings.limits)
+                        } else {
+                            e.to_string()
+                        });
                         break;
                     }
                 }
@@ -132,7 +144,7 @@ where
                 ferrodis_resp::write_error(&mut wbuf, msg.as_bytes());
                 closing = true;
             }
-            if closing || batch.len() < MAX_BATCH {
+            if closing || batch.len() < max_batch {
                 break;
             }
             // A full batch: more commands may be waiting. Write a large output first.
@@ -210,8 +222,9 @@ async fn run_batch(
     Flow::Continue
 }
 
-/// Copies what CLIENT LIST shows from the task's client into the shared handle.
-fn sync_handle(core: &mut Core, client: &Client) {
+/// Copies what CLIENT LIST shows from the task's client into the shared handle (also
+/// called by CLIENT LIST/INFO mid-batch, so a client sees its own current state).
+pub(crate) fn sync_handle(core: &mut Core, client: &Client) {
     let now = clock::unix_ms();
     if let Some(h) = core.clients.get_mut(&client.id) {
         h.db = client.db;
@@ -262,6 +275,10 @@ fn client_flags(client: &Client) -> u16 {
 /// changes anything (`Core::config_epoch`), so reads never take the lock just for settings.
 struct ConnSettings {
     limits: Limits,
+    /// Limits before authentication (`requirepass` set): Redis refuses a `*` count above 10
+    /// and a bulk above 16 KiB from a client that has not authenticated yet.
+    unauth_limits: Limits,
+    requirepass_set: bool,
     query_buffer_limit: usize,
     timeout_s: u64,
     epoch: u64,
@@ -269,11 +286,21 @@ struct ConnSettings {
 
 impl ConnSettings {
     fn read(core: &Core) -> ConnSettings {
+        let limits = Limits {
+            max_bulk_len: core.config.proto_max_bulk_len,
+            // Redis 7.0 accepts any `*` count up to INT_MAX (6.x stopped at 1024*1024);
+            // arguments are still allocated only as their bytes arrive.
+            max_multibulk_len: i32::MAX as u64,
+            ..Limits::default()
+        };
         ConnSettings {
-            limits: Limits {
-                max_bulk_len: core.config.proto_max_bulk_len,
-                ..Limits::default()
+            limits,
+            unauth_limits: Limits {
+                max_multibulk_len: UNAUTH_MAX_MULTIBULK_LEN,
+                max_bulk_len: limits.max_bulk_len.min(UNAUTH_MAX_BULK_LEN),
+                ..limits
             },
+            requirepass_set: core.config.requirepass.is_some(),
             query_buffer_limit: core.config.client_query_buffer_limit as usize,
             timeout_s: core.config.timeout as u64,
             epoch: core.config_epoch,
@@ -286,6 +313,33 @@ impl ConnSettings {
             return 0;
         }
         self.timeout_s
+    }
+}
+
+/// Redis's limits for a client that must authenticate and has not (`networking.c`).
+const UNAUTH_MAX_MULTIBULK_LEN: u64 = 10;
+const UNAUTH_MAX_BULK_LEN: u64 = 16384;
+
+/// The text of a protocol error met under the unauthenticated limits: a length that only
+/// those limits refuse is reported as Redis reports it. The parser leaves the offending
+/// `*` or `$` line at the front of `rbuf`, so it can be read again here.
+fn unauthenticated_error(e: ProtocolError, rbuf: &[u8], limits: &Limits) -> String {
+    let declared = || {
+        let cr = rbuf.iter().position(|&b| b == b'\r')?;
+        crate::keyspace::parse_i64_strict(&rbuf[1..cr])
+    };
+    match (e, rbuf.first()) {
+        (ProtocolError::InvalidMultibulkLength, Some(b'*'))
+            if declared().is_some_and(|n| n as u64 <= limits.max_multibulk_len) =>
+        {
+            "Protocol error: unauthenticated multibulk length".into()
+        }
+        (ProtocolError::InvalidBulkLength, Some(b'$'))
+            if declared().is_some_and(|n| n >= 0 && n as u64 <= limits.max_bulk_len) =>
+        {
+            "Protocol error: unauthenticated bulk length".into()
+        }
+        _ => e.to_string(),
     }
 }
 

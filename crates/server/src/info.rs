@@ -18,33 +18,49 @@ const DEFAULT_SECTIONS: &[&str] = &[
     "keyspace",
 ];
 
-/// Which sections a list of INFO arguments selects.
-fn selected(args: &[bytes::Bytes]) -> Vec<String> {
+/// Every section in the order Redis prints them, whatever order they were asked in.
+const ALL_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "module_list",
+    "commandstats",
+    "errorstats",
+    "latencystats",
+    "cluster",
+    "keyspace",
+];
+
+/// Which sections a list of INFO arguments selects, in Redis's output order.
+fn selected(args: &[bytes::Bytes]) -> Vec<&'static str> {
     if args.is_empty() {
-        return DEFAULT_SECTIONS.iter().map(|s| s.to_string()).collect();
+        return DEFAULT_SECTIONS.to_vec();
     }
-    let mut out: Vec<String> = Vec::new();
+    let mut wanted: Vec<&'static str> = Vec::new();
     for a in args {
         let s = String::from_utf8_lossy(a).to_ascii_lowercase();
         match s.as_str() {
-            "default" => out.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string())),
-            "all" | "everything" => {
-                out.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
-                out.push("commandstats".into());
-                out.push("latencystats".into());
-            }
-            _ => out.push(s),
+            "default" => wanted.extend(DEFAULT_SECTIONS),
+            "all" | "everything" => wanted.extend(ALL_SECTIONS),
+            "modules" => wanted.push("module_list"),
+            name => wanted.extend(ALL_SECTIONS.iter().filter(|s| **s == name)),
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|s| seen.insert(s.clone()));
-    out
+    ALL_SECTIONS
+        .iter()
+        .copied()
+        .filter(|s| wanted.contains(s))
+        .collect()
 }
 
 pub fn render(core: &Core, args: &[bytes::Bytes]) -> String {
     let mut out = String::new();
     for section in selected(args) {
-        let body = match section.as_str() {
+        let body = match section {
             "server" => server(core),
             "clients" => clients(core),
             "memory" => memory(core),
@@ -52,7 +68,7 @@ pub fn render(core: &Core, args: &[bytes::Bytes]) -> String {
             "stats" => stats(core),
             "replication" => replication(core),
             "cpu" => cpu(),
-            "module_list" | "modules" => String::new(),
+            "module_list" => String::new(),
             "errorstats" => errorstats(core),
             "cluster" => "cluster_enabled:0\r\n".into(),
             "keyspace" => keyspace(core),
@@ -63,8 +79,8 @@ pub fn render(core: &Core, args: &[bytes::Bytes]) -> String {
         if !out.is_empty() {
             out.push_str("\r\n");
         }
-        let title = match section.as_str() {
-            "module_list" | "modules" => "Modules".to_string(),
+        let title = match section {
+            "module_list" => "Modules".to_string(),
             "cpu" => "CPU".to_string(),
             s => {
                 let mut c = s.chars();

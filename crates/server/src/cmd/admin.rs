@@ -173,7 +173,7 @@ fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(errors::arity("config|set").into());
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..]
@@ -199,10 +199,8 @@ fn apply_config_change(ctx: &mut Ctx, name: &str) {
                 log!(Warning, "Can't chdir to '{}': {e}", ctx.core.config.dir);
             }
         }
-        "requirepass" => {
-            if ctx.core.config.requirepass.is_none() {
-                ctx.client.authenticated = true;
-            }
+        "requirepass" if ctx.core.config.requirepass.is_none() => {
+            ctx.client.authenticated = true;
         }
         _ => {}
     }

@@ -1,5 +1,6 @@
 //! DEBUG: the hooks Redis's own tests and operators use (SLEEP, POPULATE, DIGEST,
-//! DIGEST-VALUE, OBJECT, SET-ACTIVE-EXPIRE, LOG). Refused unless `enable-debug-command`.
+//! DIGEST-VALUE, OBJECT, SET-ACTIVE-EXPIRE, LOG, PROTOCOL). Refused unless
+//! `enable-debug-command`.
 
 use super::ctx::{parse_f64, parse_int};
 use super::flags::*;
@@ -7,6 +8,7 @@ use super::{CmdResult, Command, Ctx};
 use crate::keyspace::Value;
 use crate::{digest, errors, log};
 use bytes::Bytes;
+use ferrodis_resp::Proto;
 
 pub static COMMANDS: &[Command] =
     &[
@@ -58,6 +60,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.ok();
             Ok(())
         }
+        b"protocol" if args.len() == 3 => protocol(ctx, &args[2]),
         b"help" => help(ctx),
         _ => Err(format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
@@ -68,10 +71,11 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 /// Blocks the whole server, as Redis's DEBUG SLEEP does: the core lock is held throughout.
+/// Like Redis (`strtod`), an argument that is not a number sleeps for 0 seconds.
 fn sleep(ctx: &mut Ctx, arg: &[u8]) -> CmdResult {
     let secs = parse_f64(arg)
         .filter(|s| *s >= 0.0 && s.is_finite())
-        .ok_or(errors::NOT_FLOAT)?;
+        .unwrap_or(0.0);
     std::thread::sleep(std::time::Duration::from_secs_f64(secs));
     ctx.ok();
     Ok(())
@@ -82,7 +86,7 @@ fn sleep(ctx: &mut Ctx, arg: &[u8]) -> CmdResult {
 fn populate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let count = parse_int(&args[2])?;
     if count < 0 {
-        return Err("ERR count must be greater than or equal to 0".into());
+        return Err("ERR value is out of range, must be positive".into());
     }
     let prefix: &[u8] = args.get(3).map_or(b"key", |p| p.as_ref());
     let size = match args.get(4) {
@@ -130,6 +134,70 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     Ok(())
 }
 
+/// `DEBUG PROTOCOL <type>`: one reply of each RESP type, with Redis's exact values, so
+/// clients (and our tests) can compare the encoding of every type with Redis's.
+fn protocol(ctx: &mut Ctx, kind: &[u8]) -> CmdResult {
+    let resp3 = ctx.proto() == Proto::Resp3;
+    match kind.to_ascii_lowercase().as_slice() {
+        b"string" => ctx.bulk(b"Hello World"),
+        b"integer" => ctx.int(12345),
+        // Redis's own test value, not an approximation of pi.
+        #[allow(clippy::approx_constant)]
+        b"double" => ctx.double(3.141),
+        b"bignum" => {
+            const BIG: &[u8] = b"1234567999999999999999999999999999999";
+            if resp3 {
+                ctx.out.extend_from_slice(b"(");
+                ctx.out.extend_from_slice(BIG);
+                ctx.out.extend_from_slice(b"\r\n");
+            } else {
+                ctx.bulk(BIG);
+            }
+        }
+        b"null" => ctx.null(),
+        b"array" => {
+            ctx.array(3);
+            (0..3).for_each(|i| ctx.int(i));
+        }
+        b"set" => {
+            ctx.set_len(3);
+            (0..3).for_each(|i| ctx.int(i));
+        }
+        b"map" => {
+            ctx.map(3);
+            for i in 0..3 {
+                ctx.int(i);
+                ctx.boolean(i == 1);
+            }
+        }
+        b"attrib" => {
+            // RESP2 has no attributes: only the reply they describe is sent.
+            if resp3 {
+                ctx.out.extend_from_slice(b"|1\r\n");
+                ctx.bulk(b"key-popularity");
+                ctx.array(2);
+                ctx.bulk(b"key:123");
+                ctx.int(90);
+            }
+            ctx.bulk(b"Some real reply following the attribute");
+        }
+        b"push" => {
+            if !resp3 {
+                return Err("ERR RESP2 is not supported by this command".into());
+            }
+            ferrodis_resp::write_push_len(ctx.out, Proto::Resp3, 2);
+            ctx.bulk(b"server-cpu-usage");
+            ctx.int(42);
+            ctx.bulk(b"Some real reply following the push reply");
+        }
+        b"verbatim" => ctx.verbatim("This is a verbatim\nstring"),
+        b"true" => ctx.boolean(true),
+        b"false" => ctx.boolean(false),
+        _ => return Err("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false".into()),
+    }
+    Ok(())
+}
+
 fn help(ctx: &mut Ctx) -> CmdResult {
     let lines = [
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -143,6 +211,10 @@ fn help(ctx: &mut Ctx) -> CmdResult {
         "    Show low level info about the <key> and associated value.",
         "POPULATE <count> [<prefix>] [<size>]",
         "    Create <count> string keys named key:<num>.",
+        "PROTOCOL <type>",
+        "    Reply with a test value of the specified type. <type> can be: string,",
+        "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+        "    true, false.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not accessed.",
         "SLEEP <seconds>",

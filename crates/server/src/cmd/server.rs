@@ -54,17 +54,12 @@ pub static COMMANDS: &[Command] = &[
             "Return the role of the instance in the context of replication",
             "2.8.12",
         ),
-    Command::new(
-        "monitor",
-        1,
-        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI,
-        monitor,
-    )
-    .group("server")
-    .doc(
-        "Listen for all requests received by the server in real time",
-        "1.0.0",
-    ),
+    Command::new("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, monitor)
+        .group("server")
+        .doc(
+            "Listen for all requests received by the server in real time",
+            "1.0.0",
+        ),
     Command::new(
         "shutdown",
         -1,
@@ -194,6 +189,8 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let opt = args[i].to_ascii_uppercase();
         match opt.as_slice() {
             b"AUTH" if i + 2 < args.len() => {
+                // Redis 7.0 authenticates right here: a bad option after AUTH still leaves
+                // the client authenticated.
                 if !check_credentials(ctx, &args[i + 1], &args[i + 2]) {
                     return Err(errors::WRONGPASS.into());
                 }
@@ -215,7 +212,7 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     if !ctx.client.authenticated {
-        return Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into());
+        return Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into());
     }
     if let Some(name) = setname {
         super::admin::set_client_name(ctx, name);
@@ -285,6 +282,10 @@ fn role(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn monitor(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    // Redis queues MONITOR in MULTI and refuses it at EXEC (a transaction may not block).
+    if ctx.core.call_depth > 1 {
+        return Err("ERR MONITOR isn't allowed for DENY BLOCKING client".into());
+    }
     if !ctx.client.monitor {
         ctx.client.monitor = true;
         let entry = (ctx.client.id, ctx.client.tx.clone());
