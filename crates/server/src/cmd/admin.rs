@@ -173,8 +173,9 @@ fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // Arity (-4) has let at least one pair through; an unpaired name is a syntax error.
     if !args.len().is_multiple_of(2) {
-        return Err(errors::arity("config|set").into());
+        return Err(errors::SYNTAX.into());
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..]
         .chunks(2)
@@ -207,9 +208,13 @@ fn apply_config_change(ctx: &mut Ctx, name: &str) {
 }
 
 fn config_resetstat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    // As Redis's resetServerStats: counters, command and error stats, peak memory; the
+    // slowlog is left alone (SLOWLOG RESET clears it).
     ctx.core.stats = Default::default();
     ctx.core.command_stats = Default::default();
-    ctx.core.slowlog.entries.clear();
+    ctx.core
+        .peak_memory
+        .store(0, std::sync::atomic::Ordering::Relaxed);
     ctx.ok();
     Ok(())
 }
