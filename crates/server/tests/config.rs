@@ -333,7 +333,7 @@ fn config_get_globs_flat_in_resp2_map_in_resp3() {
             }
             let theirs = raw_config_get(&r, resp3, patterns);
             // Port and dir are each server's own.
-            let own = |v: Vec<(String, String)>, s: &Server| -> Vec<(String, String)> {
+            let own = |v: Vec<(String, String)>| -> Vec<(String, String)> {
                 v.into_iter()
                     .map(|(k, v)| match k.as_str() {
                         "port" | "dir" => (k, String::new()),
@@ -342,8 +342,8 @@ fn config_get_globs_flat_in_resp2_map_in_resp3() {
                     .collect()
             };
             assert_eq!(
-                own(pairs(ours), &f),
-                own(pairs(theirs), &r),
+                own(pairs(ours)),
+                own(pairs(theirs)),
                 "CONFIG GET {patterns:?} (resp3={resp3})"
             );
         }
