@@ -115,20 +115,50 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// Parses a SCAN cursor as Redis does (an unsigned 64-bit decimal).
+/// Parses a SCAN cursor as Redis's parseScanCursorOrReply: C `strtoul` over the argument up to
+/// its first NUL, so a sign is accepted ("-1" is 2^64-1, "+5" is 5), an empty cursor is 0, and
+/// leading space, trailing garbage and overflow are refused.
 pub fn parse_cursor(arg: &[u8]) -> Result<u64, super::CmdError> {
-    std::str::from_utf8(arg)
-        .ok()
-        .filter(|s| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or_else(|| "ERR invalid cursor".into())
+    let invalid = || super::CmdError::from("ERR invalid cursor");
+    let text = arg.split(|&c| c == 0).next().unwrap_or_default();
+    if text
+        .first()
+        .is_some_and(|&c| c.is_ascii_whitespace() || c == 0x0b)
+    {
+        return Err(invalid());
+    }
+    let (neg, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        // strtoul parsed nothing: the end pointer is the start, at the terminating NUL only
+        // when the argument was empty.
+        return if text.is_empty() {
+            Ok(0)
+        } else {
+            Err(invalid())
+        };
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return Err(invalid());
+        }
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((c - b'0') as u64))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let cursor = parse_cursor(&args[1])?;
     let mut count = 10usize;
     let mut pattern: Option<Bytes> = None;
-    let mut type_filter: Option<Option<ValueType>> = None;
+    let mut type_filter: Option<Bytes> = None;
     let mut i = 2;
     while i < args.len() {
         let opt = args[i].to_ascii_uppercase();
@@ -144,26 +174,42 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 count = n as usize;
             }
             b"MATCH" => pattern = Some(val.clone()),
-            b"TYPE" => type_filter = Some(ValueType::from_name(val)),
+            b"TYPE" => type_filter = Some(val.clone()),
             _ => return Err(errors::SYNTAX.into()),
         }
         i += 2;
     }
-    let mut found: Vec<(Key, bool)> = Vec::new();
+    // Keys visited that match the pattern, with their type and whether they are expired.
+    let mut found: Vec<(Key, ValueType, bool)> = Vec::new();
     let now = ctx.now_ms;
     let next = ctx.core.dbs[ctx.client.db].scan(cursor, count, |k, e: &Entry| {
-        let wanted = pattern
+        if pattern
             .as_ref()
             .is_none_or(|p| glob::matches(p, k.as_bytes(), false))
-            && type_filter.is_none_or(|t| t == Some(e.value.value_type()));
-        if wanted {
-            found.push((k.clone(), e.is_expired(now)));
+        {
+            found.push((k.clone(), e.value.value_type(), e.is_expired(now)));
         }
     });
     let mut live = Vec::with_capacity(found.len());
-    for (k, expired) in found {
-        // Expired keys met by SCAN are deleted (on a master) and never returned.
-        if expired && ctx.expire_if_needed(k.as_bytes()) {
+    for (k, vtype, expired) in found {
+        // As Redis's scanGenericCommand: the TYPE check looks the key up, which expires it
+        // (its type is then "none"); a key that is still there and expired is then expired
+        // and left out.
+        if let Some(wanted) = &type_filter {
+            let name = if expired && ctx.expire_if_needed(k.as_bytes()) {
+                "none"
+            } else {
+                vtype.name()
+            };
+            if !wanted.eq_ignore_ascii_case(name.as_bytes()) {
+                continue;
+            }
+        }
+        let still_expired = ctx
+            .db()
+            .get(k.as_bytes())
+            .is_some_and(|e| e.is_expired(now));
+        if still_expired && ctx.expire_if_needed(k.as_bytes()) {
             continue;
         }
         live.push(k);
@@ -266,10 +312,11 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if target_db == ctx.client.db && src == dst {
         return Err(errors::SAME_OBJECT.into());
     }
-    let Some(entry) = ctx.lookup_quiet(src).cloned() else {
+    let Some(mut entry) = ctx.lookup_quiet(src).cloned() else {
         ctx.int(0);
         return Ok(());
     };
+    entry.value = entry.value.duplicate();
     let now = ctx.now_ms;
     let dst_db = &mut ctx.core.dbs[target_db];
     let dst_exists = dst_db.get(dst).is_some_and(|e| !e.is_expired(now));
@@ -335,16 +382,10 @@ fn object_encoding(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn object_refcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    // Redis shares the integers 0..10000 (refcount INT_MAX); other values have one owner.
-    let rc = match object_entry(ctx, &args[2]).map(|e| e.value.as_int_encoded()) {
-        None => {
-            ctx.null();
-            return Ok(());
-        }
-        Some(Some(n)) if (0..10000).contains(&n) => i32::MAX as i64,
-        Some(_) => 1,
-    };
-    ctx.int(rc);
+    match object_entry(ctx, &args[2]).map(|e| e.value.refcount()) {
+        Some(rc) => ctx.int(rc),
+        None => ctx.null(),
+    }
     Ok(())
 }
 
@@ -443,8 +484,9 @@ fn parse_expire_flags(args: &[Bytes]) -> Result<ExpireFlags, super::CmdError> {
 /// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT as Redis's expireGenericCommand.
 fn expire_generic(ctx: &mut Ctx, args: &[Bytes], unit_ms: i64, relative: bool) -> CmdResult {
     let key = &args[1];
-    let when = parse_int(&args[2])?;
+    // As Redis: the flags are checked before the time.
     let flags = parse_expire_flags(&args[3..])?;
+    let when = parse_int(&args[2])?;
     let invalid = || super::CmdError::from(errors::invalid_expire(ctx.cmd.name));
     let mut at = when.checked_mul(unit_ms).ok_or_else(invalid)?;
     if relative {
@@ -457,7 +499,8 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], unit_ms: i64, relative: bool) -
     let allowed = match current {
         None => !flags.xx && !flags.gt,
         Some(cur) => {
-            !flags.nx && !(flags.gt && at <= cur as i64) && !(flags.lt && at >= cur as i64)
+            let cur = cur as i64;
+            !(flags.nx || (flags.gt && at <= cur) || (flags.lt && at >= cur))
         }
     };
     if !allowed {

@@ -12,8 +12,12 @@ const EMBSTR_LIMIT: usize = 44;
 /// A key's value. 16 bytes.
 #[derive(Clone)]
 pub enum Value {
-    /// A string that is a canonical 64-bit integer (Redis's "int" encoding).
+    /// A string that is a canonical 64-bit integer (Redis's "int" encoding). Redis keeps those in
+    /// 0..10000 in shared objects (OBJECT REFCOUNT 2147483647).
     Int(i64),
+    /// An int-encoded string in an object of its own, as Redis's COPY duplicates a shared
+    /// integer (dupStringObject). Behaves as `Int` except in OBJECT REFCOUNT.
+    OwnInt(i64),
     /// A short string held inline.
     Inline { len: u8, data: [u8; INLINE_CAP] },
     /// An immutable heap string in one allocation, shared by reference count.
@@ -34,14 +38,6 @@ impl ValueType {
     pub fn name(self) -> &'static str {
         match self {
             ValueType::String => "string",
-        }
-    }
-
-    pub fn from_name(name: &[u8]) -> Option<ValueType> {
-        if name.eq_ignore_ascii_case(b"string") {
-            Some(ValueType::String)
-        } else {
-            None
         }
     }
 }
@@ -77,7 +73,11 @@ impl Value {
     pub fn is_string(&self) -> bool {
         matches!(
             self,
-            Value::Int(_) | Value::Inline { .. } | Value::Raw(_) | Value::Growable(_)
+            Value::Int(_)
+                | Value::OwnInt(_)
+                | Value::Inline { .. }
+                | Value::Raw(_)
+                | Value::Growable(_)
         )
     }
 
@@ -89,7 +89,7 @@ impl Value {
     #[inline]
     pub fn str_bytes<'a>(&'a self, buf: &'a mut itoa::Buffer) -> &'a [u8] {
         match self {
-            Value::Int(n) => buf.format(*n).as_bytes(),
+            Value::Int(n) | Value::OwnInt(n) => buf.format(*n).as_bytes(),
             Value::Inline { len, data } => &data[..*len as usize],
             Value::Raw(arc) => raw_slice(arc),
             Value::Growable(v) => v.as_slice(),
@@ -105,7 +105,7 @@ impl Value {
     /// Length in bytes of the string form.
     pub fn str_len(&self) -> usize {
         match self {
-            Value::Int(n) => itoa::Buffer::new().format(*n).len(),
+            Value::Int(n) | Value::OwnInt(n) => itoa::Buffer::new().format(*n).len(),
             Value::Inline { len, .. } => *len as usize,
             Value::Raw(arc) => raw_slice(arc).len(),
             Value::Growable(v) => v.len(),
@@ -115,7 +115,7 @@ impl Value {
     /// The integer a string holds, if it parses as one (strict, like Redis's string2ll).
     pub fn as_int(&self) -> Option<i64> {
         match self {
-            Value::Int(n) => Some(*n),
+            Value::Int(n) | Value::OwnInt(n) => Some(*n),
             other => {
                 let mut buf = itoa::Buffer::new();
                 parse_i64_strict(other.str_bytes(&mut buf))
@@ -123,18 +123,28 @@ impl Value {
         }
     }
 
-    /// The integer of an int-encoded string.
-    pub fn as_int_encoded(&self) -> Option<i64> {
+    /// OBJECT REFCOUNT's answer: Redis shares the integers 0..10000 (OBJ_SHARED_INTEGERS), whose
+    /// refcount reads as INT_MAX; every other value has one owner.
+    pub fn refcount(&self) -> i64 {
         match self {
-            Value::Int(n) => Some(*n),
-            _ => None,
+            Value::Int(n) if (0..10000).contains(n) => i32::MAX as i64,
+            _ => 1,
+        }
+    }
+
+    /// The copy COPY stores, as Redis's dupStringObject: a fresh object (a shared integer
+    /// becomes an unshared one) with the same encoding.
+    pub fn duplicate(&self) -> Value {
+        match self {
+            Value::Int(n) => Value::OwnInt(*n),
+            other => other.clone(),
         }
     }
 
     /// OBJECT ENCODING's answer.
     pub fn encoding_name(&self) -> &'static str {
         match self {
-            Value::Int(_) => "int",
+            Value::Int(_) | Value::OwnInt(_) => "int",
             Value::Inline { .. } => "embstr",
             Value::Raw(arc) if raw_slice(arc).len() <= EMBSTR_LIMIT => "embstr",
             Value::Raw(_) | Value::Growable(_) => "raw",
@@ -156,7 +166,7 @@ impl Value {
     /// Bytes this value owns on the heap (for MEMORY USAGE and used-memory estimates).
     pub fn heap_size(&self) -> usize {
         match self {
-            Value::Int(_) | Value::Inline { .. } => 0,
+            Value::Int(_) | Value::OwnInt(_) | Value::Inline { .. } => 0,
             Value::Raw(arc) => 16 + raw_slice(arc).len(),
             Value::Growable(v) => 40 + v.capacity(),
         }

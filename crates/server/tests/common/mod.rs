@@ -52,6 +52,13 @@ impl Server {
         Server::start_kind(Kind::Redis, args)
     }
 
+    /// Starts the server a test is about: ferrodis, or a real redis-server when the environment
+    /// sets `FERRODIS_TEST_AGAINST_REDIS=1`, which checks that the test's expectations are
+    /// Redis's own behaviour rather than ours.
+    pub fn start_subject(args: &[&str]) -> Server {
+        Server::start_kind(subject_kind(), args)
+    }
+
     pub fn start_kind(kind: Kind, args: &[&str]) -> Server {
         Server::start_with_config(kind, None, args)
     }
@@ -70,7 +77,13 @@ impl Server {
         panic!("could not find a free port");
     }
 
-    fn try_start(kind: Kind, dir: &Path, port: u16, config: Option<&str>, args: &[&str]) -> Result<Server, String> {
+    fn try_start(
+        kind: Kind,
+        dir: &Path,
+        port: u16,
+        config: Option<&str>,
+        args: &[&str],
+    ) -> Result<Server, String> {
         let log = dir.join("stdout");
         let bin = match kind {
             Kind::Ferrodis => PathBuf::from(env!("CARGO_BIN_EXE_ferrodis")),
@@ -84,18 +97,39 @@ impl Server {
         }
         let port_s = port.to_string();
         let dir_s = dir.display().to_string();
-        cmd.args(["--port", &port_s, "--bind", "127.0.0.1", "--dir", &dir_s, "--save", "", "--appendonly", "no"]);
+        cmd.args([
+            "--port",
+            &port_s,
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            &dir_s,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]);
         cmd.args(["--enable-debug-command", "yes", "--logfile", ""]);
         cmd.args(args);
         let out = std::fs::File::create(&log).expect("create log");
         let err = out.try_clone().expect("dup log");
-        cmd.current_dir(dir).stdin(Stdio::null()).stdout(out).stderr(err);
+        cmd.current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err);
         let mut child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
-            if text.contains("Ready to accept connections") && TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(Server { child: Some(child), port, dir: dir.to_path_buf(), log });
+            if text.contains("Ready to accept connections")
+                && TcpStream::connect(("127.0.0.1", port)).is_ok()
+            {
+                return Ok(Server {
+                    child: Some(child),
+                    port,
+                    dir: dir.to_path_buf(),
+                    log,
+                });
             }
             if let Ok(Some(status)) = child.try_wait() {
                 return Err(format!("exited with {status}\n{text}"));
@@ -163,7 +197,9 @@ impl Server {
 
     /// Sends a signal to the process.
     pub fn signal(&self, sig: &str) {
-        let _ = Command::new("kill").args([&format!("-{sig}"), &self.pid().to_string()]).status();
+        let _ = Command::new("kill")
+            .args([&format!("-{sig}"), &self.pid().to_string()])
+            .status();
     }
 }
 
@@ -246,7 +282,10 @@ pub fn count_frames(buf: &[u8]) -> usize {
 }
 
 /// `redis::cmd` shortcut returning a typed result.
-pub fn q<T: redis::FromRedisValue>(c: &mut redis::Connection, args: &[&str]) -> redis::RedisResult<T> {
+pub fn q<T: redis::FromRedisValue>(
+    c: &mut redis::Connection,
+    args: &[&str],
+) -> redis::RedisResult<T> {
     let mut cmd = redis::cmd(args[0]);
     for a in &args[1..] {
         cmd.arg(*a);
@@ -261,7 +300,32 @@ pub fn err_text(c: &mut redis::Connection, args: &[&str]) -> String {
         Err(e) => {
             let code = e.code().unwrap_or("");
             let detail = e.detail().unwrap_or("");
-            if code.is_empty() { detail.to_string() } else { format!("{code} {detail}").trim().to_string() }
+            if code.is_empty() {
+                detail.to_string()
+            } else {
+                format!("{code} {detail}").trim().to_string()
+            }
         }
     }
+}
+
+/// Which server `Server::start_subject` starts (see there).
+pub fn subject_kind() -> Kind {
+    match std::env::var("FERRODIS_TEST_AGAINST_REDIS").as_deref() {
+        Ok("1") => Kind::Redis,
+        _ => Kind::Ferrodis,
+    }
+}
+
+/// Sends one command (binary-safe arguments) and returns its whole reply. An error reply is
+/// `Value::ServerError` rather than an `Err`, so the replies of two servers compare directly.
+pub fn reply(c: &mut redis::Connection, args: &[&[u8]]) -> redis::Value {
+    use redis::ConnectionLike;
+    let mut packed = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        packed.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        packed.extend_from_slice(a);
+        packed.extend_from_slice(b"\r\n");
+    }
+    c.req_packed_command(&packed).expect("connection failed")
 }
