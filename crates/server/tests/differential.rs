@@ -18,7 +18,7 @@ use common::{Server, reply};
 use redis::Value;
 
 const DEFAULT_SEEDS: &[u64] = &[1, 2, 3, 0x5eed_f00d];
-const DEFAULT_COMMANDS: usize = 2500;
+const DEFAULT_COMMANDS: usize = 4000;
 /// DEBUG DIGEST is compared every this many commands, to localise a divergence.
 const DIGEST_EVERY: usize = 100;
 /// Commands shown before the first differing one.
@@ -68,6 +68,7 @@ const KEYS: &[&str] = &[
     "k3",
     "k4",
     "a:long:key:name:beyond:22:bytes",
+    "",
 ];
 
 /// Values covering every encoding and every parse edge (ints, near-ints, floats, binary).
@@ -167,7 +168,19 @@ const PATTERNS: &[&str] = &[
     "*", "k*", "k[0-2]", "k[^0-2]", "?1", "*:*", "a*s", "k\\1", "[k]?", "nomatch*", "*[", "",
 ];
 
-const DBS: &[&str] = &["0", "1", "2", "0", "1", "16", "-1", "abc"];
+const DBS: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "0",
+    "1",
+    "16",
+    "-1",
+    "abc",
+    "4294967296",
+    "2147483648",
+    "-2147483649",
+];
 
 /// A relative time from `pool`: a valid base plus the command's step (see SECONDS).
 fn relative(r: &mut Rng, pool: &[&str]) -> Vec<u8> {

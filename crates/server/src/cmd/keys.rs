@@ -283,9 +283,21 @@ fn renamenx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     rename_generic(ctx, args, true)
 }
 
+/// Parses a C `int` argument as Redis's getIntFromObjectOrReply (database indexes): a 64-bit
+/// integer outside `int` range has its own error, before any index check.
+fn parse_c_int(arg: &[u8]) -> Result<i64, super::CmdError> {
+    let n = parse_int(arg)?;
+    if i32::try_from(n).is_err() {
+        return Err(
+            "ERR value is out of range, value must between -2147483648 and 2147483647".into(),
+        );
+    }
+    Ok(n)
+}
+
 /// Parses a database index argument and checks it exists.
 fn parse_db_index(ctx: &Ctx, arg: &[u8]) -> Result<usize, super::CmdError> {
-    let n = parse_int(arg)?;
+    let n = parse_c_int(arg)?;
     if n < 0 || n as usize >= ctx.core.dbs.len() {
         return Err(errors::DB_INDEX.into());
     }
@@ -601,7 +613,7 @@ fn dbsize(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn select(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let n = parse_int(&args[1])?;
+    let n = parse_c_int(&args[1])?;
     if n < 0 || n as usize >= ctx.core.dbs.len() {
         return Err(errors::DB_INDEX.into());
     }
@@ -611,8 +623,8 @@ fn select(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let a = parse_int(&args[1]).map_err(|_| "ERR invalid first DB index")?;
-    let z = parse_int(&args[2]).map_err(|_| "ERR invalid second DB index")?;
+    let a = parse_c_int(&args[1]).map_err(|_| "ERR invalid first DB index")?;
+    let z = parse_c_int(&args[2]).map_err(|_| "ERR invalid second DB index")?;
     let n = ctx.core.dbs.len() as i64;
     if a < 0 || a >= n || z < 0 || z >= n {
         return Err(errors::DB_INDEX.into());

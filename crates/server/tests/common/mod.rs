@@ -329,3 +329,105 @@ pub fn reply(c: &mut redis::Connection, args: &[&[u8]]) -> redis::Value {
     }
     c.req_packed_command(&packed).expect("connection failed")
 }
+
+/// The text of an error reply (`ERR syntax error`), or None for any other reply.
+pub fn error_of(v: &redis::Value) -> Option<String> {
+    match v {
+        redis::Value::ServerError(e) => Some(match e.details() {
+            Some(d) => format!("{} {d}", e.code()),
+            None => e.code().to_string(),
+        }),
+        _ => None,
+    }
+}
+
+/// A server under test with one connection, and terse assertions on replies, for tests that
+/// pin command behaviour (see `Server::start_subject`).
+pub struct Session {
+    pub server: Server,
+    pub c: redis::Connection,
+}
+
+impl Session {
+    /// Starts the subject server (`Server::start_subject`) and connects.
+    pub fn start(args: &[&str]) -> Session {
+        let server = Server::start_subject(args);
+        let c = server.conn();
+        Session { server, c }
+    }
+
+    /// The whole reply, error replies included.
+    pub fn v(&mut self, args: &[&str]) -> redis::Value {
+        let raw: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        reply(&mut self.c, &raw)
+    }
+
+    /// The whole reply to a command with binary arguments.
+    pub fn vb(&mut self, args: &[&[u8]]) -> redis::Value {
+        reply(&mut self.c, args)
+    }
+
+    pub fn ok(&mut self, args: &[&str]) {
+        assert_eq!(self.v(args), redis::Value::Okay, "{args:?}");
+    }
+
+    pub fn int(&mut self, args: &[&str]) -> i64 {
+        match self.v(args) {
+            redis::Value::Int(n) => n,
+            other => panic!("{args:?}: expected an integer, got {other:?}"),
+        }
+    }
+
+    /// A bulk string reply as text; None for nil.
+    pub fn bulk(&mut self, args: &[&str]) -> Option<String> {
+        match self.v(args) {
+            redis::Value::Nil => None,
+            redis::Value::BulkString(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+            other => panic!("{args:?}: expected a bulk string or nil, got {other:?}"),
+        }
+    }
+
+    /// A bulk string reply's bytes; None for nil.
+    pub fn bytes(&mut self, args: &[&[u8]]) -> Option<Vec<u8>> {
+        match self.vb(args) {
+            redis::Value::Nil => None,
+            redis::Value::BulkString(b) => Some(b),
+            other => panic!("expected a bulk string or nil, got {other:?}"),
+        }
+    }
+
+    pub fn nil(&mut self, args: &[&str]) {
+        assert_eq!(self.v(args), redis::Value::Nil, "{args:?}");
+    }
+
+    /// The error text a command replies (panics on any other reply).
+    pub fn err(&mut self, args: &[&str]) -> String {
+        let v = self.v(args);
+        error_of(&v).unwrap_or_else(|| panic!("{args:?}: expected an error, got {v:?}"))
+    }
+
+    /// A simple-string reply (`TYPE`, `DEBUG DIGEST`).
+    pub fn status(&mut self, args: &[&str]) -> String {
+        match self.v(args) {
+            redis::Value::SimpleString(s) => s,
+            redis::Value::Okay => "OK".to_string(),
+            other => panic!("{args:?}: expected a status reply, got {other:?}"),
+        }
+    }
+
+    /// An array of bulk strings as text (nil elements as "<nil>").
+    pub fn strings(&mut self, args: &[&str]) -> Vec<String> {
+        match self.v(args) {
+            redis::Value::Array(items) => items
+                .into_iter()
+                .map(|i| match i {
+                    redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+                    redis::Value::SimpleString(s) => s,
+                    redis::Value::Nil => "<nil>".to_string(),
+                    other => panic!("{args:?}: unexpected element {other:?}"),
+                })
+                .collect(),
+            other => panic!("{args:?}: expected an array, got {other:?}"),
+        }
+    }
+}
