@@ -145,7 +145,7 @@ static COMMAND_SUBCOMMANDS: &[Command] = &[
         .doc("Get array of specific Redis command documentation", "7.0.0"),
     Command::new("command|list", -2, LOADING | STALE, command_list)
         .doc("Get an array of Redis command names", "7.0.0"),
-    Command::new("command|getkeys", -3, LOADING | STALE, command_getkeys)
+    Command::new("command|getkeys", -4, LOADING | STALE, command_getkeys)
         .doc("Extract keys given a full Redis command", "2.8.13"),
     Command::new("command|help", 2, LOADING | STALE, command_help)
         .doc("Show helpful text about the different subcommands", "5.0.0"),
@@ -724,7 +724,13 @@ fn latency_latest(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn latency_doctor(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    ctx.verbatim("Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n");
+    // Redis's two reports for an instance with no recorded event.
+    let text = if ctx.core.config.latency_monitor_threshold == 0 {
+        "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n"
+    } else {
+        "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n"
+    };
+    ctx.verbatim(text);
     Ok(())
 }
 
@@ -781,7 +787,13 @@ fn memory_usage(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn memory_doctor(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    ctx.verbatim("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n");
+    // Redis declines to diagnose below 5MB allocated.
+    let text = if crate::used_memory() < 5 * 1024 * 1024 {
+        "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n"
+    } else {
+        "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n"
+    };
+    ctx.verbatim(text);
     Ok(())
 }
 
@@ -810,11 +822,32 @@ fn memory_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 
 // ---- COMMAND ------------------------------------------------------------------------------
 
+/// Flags in the order COMMAND INFO lists them (Redis's `addReplyCommandFlags`), which hides
+/// `may_replicate` on purpose.
+const LISTED_FLAGS: &[u32] = &[
+    WRITE,
+    READONLY,
+    DENYOOM,
+    ADMIN,
+    PUBSUB,
+    NOSCRIPT,
+    BLOCKING,
+    LOADING,
+    STALE,
+    SKIP_MONITOR,
+    SKIP_SLOWLOG,
+    FAST,
+    NO_AUTH,
+    NO_MULTI,
+    MOVABLE_KEYS,
+    ALLOW_BUSY,
+];
+
 fn write_flags(ctx: &mut Ctx, flags: u32) {
-    let names: Vec<&str> = super::flags::NAMES
+    let names: Vec<&str> = LISTED_FLAGS
         .iter()
-        .filter(|(f, _)| flags & f != 0)
-        .map(|(_, n)| *n)
+        .filter(|f| flags & **f != 0)
+        .filter_map(|f| NAMES.iter().find(|(bit, _)| bit == f).map(|(_, n)| *n))
         .collect();
     ctx.set_len(names.len());
     for n in names {

@@ -84,10 +84,11 @@ fn sleep(ctx: &mut Ctx, arg: &[u8]) -> CmdResult {
 /// `DEBUG POPULATE count [prefix] [size]`: keys `prefix:N` = `value:N` (padded with zeros or cut
 /// to `size`), skipping keys that exist.
 fn populate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let count = parse_int(&args[2])?;
-    if count < 0 {
-        return Err("ERR value is out of range, must be positive".into());
-    }
+    // Redis's getPositiveLongFromObjectOrReply: one error for a bad or a negative count.
+    let count = parse_int(&args[2])
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or("ERR value is out of range, must be positive")?;
     let prefix: &[u8] = args.get(3).map_or(b"key", |p| p.as_ref());
     let size = match args.get(4) {
         Some(s) => Some(parse_int(s)?.max(0) as usize),

@@ -73,7 +73,8 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     let Some(state) = ctx.client.multi.take() else {
         return Err(errors::EXEC_WITHOUT_MULTI.into());
     };
-    let dirty_cas = ctx.client.watch_flag.load(Ordering::Relaxed);
+    let dirty_cas = ctx.client.watch_flag.load(Ordering::Relaxed)
+        || watched_key_expired(ctx.core, ctx.client, ctx.now_ms);
     unwatch_all(ctx.core, ctx.client);
     if state.aborted {
         return Err(errors::EXECABORT.into());
@@ -96,6 +97,18 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// Redis 7.0 fails EXEC when a watched key has expired since WATCH, even if nothing touched
+/// it. Keys already expired at WATCH time were deleted by WATCH, so any watched key found
+/// expired now was alive then.
+fn watched_key_expired(core: &Core, client: &Client, now_ms: u64) -> bool {
+    client.watched.iter().any(|(db, key)| {
+        core.dbs
+            .get(*db)
+            .and_then(|d| d.get(key.as_bytes()))
+            .is_some_and(|e| e.is_expired(now_ms))
+    })
+}
+
 fn discard(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     if ctx.client.multi.take().is_none() {
         return Err(errors::DISCARD_WITHOUT_MULTI.into());
@@ -111,6 +124,9 @@ fn watch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let db = ctx.client.db;
     for key in &args[1..] {
+        // A key already expired is gone for this transaction's purposes: expire it now, so
+        // that EXEC's expiry check only sees keys that were alive when watched.
+        ctx.expire_if_needed(key);
         let already = ctx
             .client
             .watched

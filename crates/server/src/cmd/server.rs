@@ -15,7 +15,7 @@ pub static COMMANDS: &[Command] = &[
     Command::new("ping", -1, FAST, ping)
         .group("connection")
         .doc("Ping the server", "1.0.0"),
-    Command::new("echo", 2, FAST, echo)
+    Command::new("echo", 2, LOADING | STALE | FAST, echo)
         .group("connection")
         .doc("Echo the given string", "1.0.0"),
     Command::new(
@@ -74,7 +74,7 @@ pub static COMMANDS: &[Command] = &[
 ];
 
 static ACL_SUBCOMMANDS: &[Command] = &[
-    Command::new("acl|whoami", 2, CONN, acl_whoami)
+    Command::new("acl|whoami", 2, NOSCRIPT | LOADING | STALE, acl_whoami)
         .group("server")
         .doc(
             "Return the name of the user associated to the current connection",
