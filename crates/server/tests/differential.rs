@@ -8,9 +8,9 @@
 //! Commands whose replies legitimately differ between two servers are left out: RANDOMKEY,
 //! SCAN cursors (only a SCAN that completes in one call is sent), OBJECT IDLETIME, TIME, INFO.
 //! Every TTL is long or already past, so no key expires during a run, and active expiry is off
-//! in both servers so keys set with a past time stay counted until touched, in both. TTL-family
-//! replies are compared as -2 / -1 / positive, since the two servers set relative times a few
-//! milliseconds apart.
+//! in both servers so keys set with a past time stay counted until touched, in both. TTL and
+//! PTTL replies are compared as -2 / -1 / positive, since the two servers set relative times a
+//! few milliseconds apart; EXPIRETIME and PEXPIRETIME exactly when the time was absolute.
 
 mod common;
 
@@ -162,7 +162,16 @@ const MILLIS: &[&str] = &[
 ];
 /// Absolute times: long past (the key is due at once) or far future.
 const UNIX_SECONDS: &[&str] = &["1", "4102444800", "4102444801", "0", "-1", "4102444799"];
-const UNIX_MILLIS: &[&str] = &["1", "4102444800000", "4102444800001", "4102444799999", "0"];
+const UNIX_MILLIS: &[&str] = &[
+    "1",
+    "4102444800000",
+    "4102444800001",
+    "4102444799999",
+    "4102444800499",
+    "4102444800500",
+    "9223372036854775807",
+    "0",
+];
 
 const PATTERNS: &[&str] = &[
     "*", "k*", "k[0-2]", "k[^0-2]", "?1", "*:*", "a*s", "k\\1", "[k]?", "nomatch*", "*[", "",
@@ -440,7 +449,7 @@ fn command(r: &mut Rng) -> Vec<Vec<u8>> {
 }
 
 /// Makes replies that legitimately differ comparable: key lists are sorted (their order is
-/// the hash table's), TTL-family positives become 1.
+/// the hash table's), remaining times and relative expiry times become 1.
 fn normalize(cmd: &[Vec<u8>], v: Value) -> Value {
     let name = String::from_utf8_lossy(&cmd[0]).to_ascii_uppercase();
     match (name.as_str(), v) {
@@ -454,7 +463,11 @@ fn normalize(cmd: &[Vec<u8>], v: Value) -> Value {
             }
             Value::Array(parts)
         }
-        ("TTL" | "PTTL" | "EXPIRETIME" | "PEXPIRETIME", Value::Int(n)) if n > 0 => Value::Int(1),
+        ("TTL" | "PTTL", Value::Int(n)) if n > 0 => Value::Int(1),
+        // Absolute times from UNIX_SECONDS/UNIX_MILLIS (year 2100 and later) compare exactly;
+        // relative ones (now plus at most a few months) only as positive.
+        ("EXPIRETIME", Value::Int(n)) if n > 0 && n < 4_000_000_000 => Value::Int(1),
+        ("PEXPIRETIME", Value::Int(n)) if n > 0 && n < 4_000_000_000_000 => Value::Int(1),
         (_, v) => v,
     }
 }

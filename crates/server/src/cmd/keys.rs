@@ -563,16 +563,19 @@ fn ttl_generic(ctx: &mut Ctx, key: &[u8], in_ms: bool, absolute: bool) -> CmdRes
     let reply = match ctx.lookup_read(key).map(|e| e.expire_at()) {
         None => -2,
         Some(None) => -1,
-        Some(Some(at)) if absolute => {
-            if in_ms {
+        Some(Some(at)) => {
+            // As Redis's ttlGenericCommand: seconds are rounded, (ms + 500) / 1000, for the
+            // absolute time too; computed wide, since an expiry may be near i64::MAX.
+            let ms = if absolute {
                 at as i64
             } else {
-                at as i64 / 1000
+                (at as i64 - now).max(0)
+            };
+            if in_ms {
+                ms
+            } else {
+                ((ms as i128 + 500) / 1000) as i64
             }
-        }
-        Some(Some(at)) => {
-            let left = (at as i64 - now).max(0);
-            if in_ms { left } else { (left + 500) / 1000 }
         }
     };
     ctx.int(reply);
