@@ -81,8 +81,17 @@ fn mask_ids(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Reply bytes as comparable text: CRLF shown as `\r\n`, bytes outside printable ASCII (and
+/// tab, newline, carriage return) as `\xNN`, so no two byte strings look alike.
 fn show(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).replace("\r\n", "\\r\\n")
+    let mut out = String::with_capacity(b.len());
+    for &c in b {
+        match c {
+            b' '..=b'~' | b'\t' | b'\n' | b'\r' => out.push(c as char),
+            _ => out.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    out.replace("\r\n", "\\r\\n")
 }
 
 /// Sends `payload` then QUIT (allowed in every state, even before AUTH) on a new connection;

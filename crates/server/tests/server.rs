@@ -16,8 +16,17 @@ use std::time::{Duration, Instant};
 
 const BOTH: [(Kind, &str); 2] = [(Kind::Ferrodis, "ferrodis"), (Kind::Redis, "redis")];
 
+/// Reply bytes as comparable text: CRLF shown as `\r\n`, bytes outside printable ASCII (and
+/// tab, newline, carriage return) as `\xNN`, so no two byte strings look alike.
 fn show(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).replace("\r\n", "\\r\\n")
+    let mut out = String::with_capacity(b.len());
+    for &c in b {
+        match c {
+            b' '..=b'~' | b'\t' | b'\n' | b'\r' => out.push(c as char),
+            _ => out.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    out.replace("\r\n", "\\r\\n")
 }
 
 /// Sends inline commands (one per line) and returns the text of `n` replies.
