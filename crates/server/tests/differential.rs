@@ -595,10 +595,156 @@ fn random_string_and_key_commands_reply_as_redis_does() {
 }
 
 #[test]
+fn random_commands_reply_as_redis_does_over_resp3() {
+    let ferrodis = Server::start(&[]);
+    let redis = Server::start_redis(&[]);
+    let resp3 = |s: &Server| {
+        redis::Client::open(format!("{}?protocol=resp3", s.url()))
+            .and_then(|c| c.get_connection())
+            .expect("connect with RESP3")
+    };
+    let (mut ours, mut theirs) = (resp3(&ferrodis), resp3(&redis));
+    for c in [&mut ours, &mut theirs] {
+        assert_eq!(
+            reply(c, &[b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"]),
+            Value::Okay
+        );
+        let info = reply(c, &[b"CLIENT", b"INFO"]);
+        assert!(format!("{info:?}").contains("resp=3"), "{info:?}");
+    }
+    let seed = seeds()[0] ^ 0x3e5b;
+    eprintln!("differential over RESP3: seed {seed}");
+    run(seed, commands_per_seed() / 2, &mut ours, &mut theirs);
+}
+
+#[test]
 fn empty_keyspace_digests_agree() {
     let ferrodis = Server::start(&[]);
     let redis = Server::start_redis(&[]);
     let zeros = Value::SimpleString("0".repeat(40));
     assert_eq!(digest(&mut ferrodis.conn()), zeros);
     assert_eq!(digest(&mut redis.conn()), zeros);
+}
+
+/// A random float text in strtold's grammar, or near it: decimal with or without point and
+/// exponent, hex floats, huge and tiny magnitudes, specials, and malformed variants.
+fn float_text(r: &mut Rng) -> String {
+    let digits = |r: &mut Rng, n: usize| -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + r.below(10) as u8))
+            .collect()
+    };
+    let sign = match r.below(4) {
+        0 => "-",
+        1 => "+",
+        _ => "",
+    };
+    match r.below(20) {
+        0 => r
+            .pick(&[
+                "inf", "-inf", "nan", "Infinity", "1e", "e5", ".", "0x", "1.2.3", " 1",
+            ])
+            .into(),
+        1 => {
+            let hex: String = (0..1 + r.below(18))
+                .map(|_| char::from_digit(r.below(16) as u32, 16).unwrap())
+                .collect();
+            let exp = if r.chance(50) {
+                format!("p{}", r.below(200) as i64 - 100)
+            } else {
+                String::new()
+            };
+            format!("{sign}0x{hex}{exp}")
+        }
+        2 => format!("{sign}1e{}", 4900 + r.below(60)),
+        3 => format!("{sign}1e-{}", 4920 + r.below(60)),
+        4 => {
+            let n = 30 + r.below(60);
+            format!("{sign}{}", digits(r, n))
+        }
+        _ => {
+            let n = r.below(22);
+            let int = digits(r, n);
+            let frac = if r.chance(60) {
+                let n = r.below(25);
+                format!(".{}", digits(r, n))
+            } else {
+                String::new()
+            };
+            let exp = if r.chance(30) {
+                format!("e{}", r.below(80) as i64 - 40)
+            } else {
+                String::new()
+            };
+            let body = format!("{int}{frac}");
+            let body = if body.is_empty() || body == "." {
+                "0".to_string()
+            } else {
+                body
+            };
+            format!("{sign}{body}{exp}")
+        }
+    }
+}
+
+#[test]
+fn incrbyfloat_agrees_with_redis_long_double_digit_for_digit() {
+    let ferrodis = Server::start(&[]);
+    let redis = Server::start_redis(&[]);
+    let (mut ours, mut theirs) = (ferrodis.conn(), redis.conn());
+    let seed = seeds()[0];
+    let mut r = Rng::new(seed ^ 0xf10a7);
+    for i in 0..2000 {
+        let cmd: Vec<Vec<u8>> = if r.chance(25) {
+            vec![s("SET"), s("f"), float_text(&mut r).into_bytes()]
+        } else {
+            vec![s("INCRBYFLOAT"), s("f"), float_text(&mut r).into_bytes()]
+        };
+        let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_slice()).collect();
+        let (got, want) = (reply(&mut ours, &args), reply(&mut theirs, &args));
+        assert_eq!(got, want, "seed {seed}: #{i} {}", show(&cmd));
+        let enc: &[&[u8]] = &[b"OBJECT", b"ENCODING", b"f"];
+        assert_eq!(
+            reply(&mut ours, enc),
+            reply(&mut theirs, enc),
+            "#{i} {}",
+            show(&cmd)
+        );
+    }
+}
+
+#[test]
+fn glob_patterns_match_as_redis_does() {
+    // Keys and patterns over a small alphabet full of glob metacharacters, so KEYS and SCAN
+    // MATCH meet every corner of Redis's stringmatchlen: classes, ranges (reversed too),
+    // negation, escapes, unterminated brackets, trailing backslashes.
+    const ALPHABET: &[u8] = b"ab-^]\\[*?";
+    let ferrodis = Server::start(&[]);
+    let redis = Server::start_redis(&[]);
+    let (mut ours, mut theirs) = (ferrodis.conn(), redis.conn());
+    let seed = seeds()[0] ^ 0x610b;
+    let mut r = Rng::new(seed);
+    let mut word = |r: &mut Rng, max: usize| -> Vec<u8> {
+        let n = r.below(max + 1);
+        (0..n).map(|_| r.pick(ALPHABET)).collect()
+    };
+    for _ in 0..150 {
+        let k = word(&mut r, 4);
+        for c in [&mut ours, &mut theirs] {
+            reply(c, &[b"SET", &k, b"v"]);
+        }
+    }
+    for i in 0..1500 {
+        let pattern = word(&mut r, 6);
+        let cmds: [&[&[u8]]; 2] = [
+            &[b"KEYS", &pattern],
+            &[b"SCAN", b"0", b"COUNT", b"10000", b"MATCH", &pattern],
+        ];
+        for args in cmds {
+            let cmd: Vec<Vec<u8>> = args.iter().map(|a| a.to_vec()).collect();
+            let got = normalize(&cmd, reply(&mut ours, args));
+            let want = normalize(&cmd, reply(&mut theirs, args));
+            assert_eq!(got, want, "seed {seed}: #{i} {}", show(&cmd));
+        }
+    }
 }

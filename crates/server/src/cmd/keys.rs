@@ -105,7 +105,7 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now_ms;
     let found: Vec<Key> = ctx.core.dbs[ctx.client.db]
         .iter()
-        .filter(|(k, e)| !e.is_expired(now) && (all || glob::matches(pattern, k.as_bytes(), false)))
+        .filter(|(k, e)| !e.is_expired(now) && (all || key_matches(pattern, k.as_bytes())))
         .map(|(k, _)| k.clone())
         .collect();
     ctx.array(found.len());
@@ -113,6 +113,17 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.bulk(k.as_bytes());
     }
     Ok(())
+}
+
+/// KEYS and SCAN MATCH as Redis matches keys: a pattern of exactly "*" matches every key (both
+/// commands short-cut it), otherwise stringmatchlen, which matches the empty key only with the
+/// empty pattern (its loop never runs for an empty string), so "**" does not match "".
+fn key_matches(pattern: &[u8], key: &[u8]) -> bool {
+    match (pattern, key) {
+        (b"*", _) => true,
+        (_, b"") => pattern.is_empty(),
+        _ => glob::matches(pattern, key, false),
+    }
 }
 
 /// Parses a SCAN cursor as Redis's parseScanCursorOrReply: C `strtoul` over the argument up to
@@ -185,7 +196,7 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let next = ctx.core.dbs[ctx.client.db].scan(cursor, count, |k, e: &Entry| {
         if pattern
             .as_ref()
-            .is_none_or(|p| glob::matches(p, k.as_bytes(), false))
+            .is_none_or(|p| key_matches(p, k.as_bytes()))
         {
             found.push((k.clone(), e.value.value_type(), e.is_expired(now)));
         }
@@ -635,8 +646,8 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (a, z) = (a as usize, z as usize);
     if a != z {
         // Watchers of keys in either database may now see other values.
-        ctx.core.dbs[a].signal_all(false);
-        ctx.core.dbs[z].signal_all(false);
+        touch_watched_across(ctx, a, z);
+        touch_watched_across(ctx, z, a);
         let (lo, hi) = (a.min(z), a.max(z));
         let (left, right) = ctx.core.dbs.split_at_mut(hi);
         left[lo].swap_data(&mut right[0]);
@@ -644,6 +655,17 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.dirty += 1;
     ctx.ok();
     Ok(())
+}
+
+/// Marks dirty the watchers of keys of `db` that exist in `db` or in `other` (the database
+/// whose contents `db` is about to show), as Redis's touchAllWatchedKeysInDb.
+fn touch_watched_across(ctx: &mut Ctx, db: usize, other: usize) {
+    for key in ctx.core.dbs[db].watched_keys() {
+        let k = key.as_bytes();
+        if ctx.core.dbs[db].get(k).is_some() || ctx.core.dbs[other].get(k).is_some() {
+            ctx.core.dbs[db].signal_modified(k);
+        }
+    }
 }
 
 /// Parses the optional ASYNC|SYNC argument of FLUSHDB/FLUSHALL.
