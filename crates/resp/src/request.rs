@@ -45,7 +45,8 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bulk_len: 512 * 1024 * 1024,
-            max_multibulk_len: 1024 * 1024,
+            // Redis 7.0 accepts counts up to INT_MAX (1024*1024 was the 6.x limit).
+            max_multibulk_len: i32::MAX as u64,
             max_inline_len: 64 * 1024,
         }
     }

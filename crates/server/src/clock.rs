@@ -22,7 +22,7 @@ pub fn unix_us() -> u64 {
 /// against the wall clock every cron tick, so wall-clock changes are followed within a tick.
 pub struct Clock {
     base_instant: std::time::Instant,
-    base_unix_ms: u64,
+    base_unix_us: u64,
     /// When the last command ended (the next one's start); reset at each batch start.
     pub last_mark: std::time::Instant,
 }
@@ -32,19 +32,20 @@ impl Clock {
         let now = std::time::Instant::now();
         Clock {
             base_instant: now,
-            base_unix_ms: unix_ms(),
+            base_unix_us: unix_us(),
             last_mark: now,
         }
     }
 
     pub fn recalibrate(&mut self) {
         self.base_instant = std::time::Instant::now();
-        self.base_unix_ms = unix_ms();
+        self.base_unix_us = unix_us();
     }
 
     /// Unix ms at a monotonic instant (never before the calibration point's value).
     pub fn unix_ms_at(&self, t: std::time::Instant) -> u64 {
-        self.base_unix_ms + t.saturating_duration_since(self.base_instant).as_millis() as u64
+        let elapsed_us = t.saturating_duration_since(self.base_instant).as_micros() as u64;
+        (self.base_unix_us + elapsed_us) / 1000
     }
 
     /// Marks now as the start of the next command and returns it.

@@ -86,6 +86,8 @@ where
         }
 
         let mut closing = false;
+        // SHUTDOWN: the replies before it are written first, then the server is told to stop.
+        let mut shutting_down = false;
         loop {
             batch.clear();
             let mut protocol_error = None;
@@ -125,7 +127,7 @@ where
                     Flow::Continue => {}
                     Flow::Close => closing = true,
                     Flow::Shutdown => {
-                        shared.shutdown_notify.notify_one();
+                        shutting_down = true;
                         closing = true;
                     }
                     Flow::WaitPause => unreachable!("run_batch waits out pauses itself"),
@@ -163,6 +165,10 @@ where
             if wbuf.capacity() > 4 * FLUSH_BYTES {
                 wbuf = BytesMut::with_capacity(16 * 1024);
             }
+        }
+        if shutting_down {
+            let _ = stream.flush().await;
+            shared.shutdown_notify.notify_one();
         }
         if closing {
             break 'conn;

@@ -28,17 +28,29 @@ pub const TIMEOUT_INVALID: &str = "ERR timeout is not a float or out of range";
 pub const DEBUG_DISABLED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
 pub const DENIED_PROTECTED: &str = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
 
-/// `ERR unknown command 'x', with args beginning with: 'a' 'b' `
-pub fn unknown_command(name: &[u8], args: &[bytes::Bytes]) -> String {
-    let mut s = format!(
-        "ERR unknown command '{}', with args beginning with: ",
-        clip(name, 128)
-    );
+/// `ERR unknown command 'x', with args beginning with: 'a' 'b' `, as raw bytes: the name and
+/// arguments are echoed byte for byte (newlines blanked), as Redis does.
+pub fn unknown_command(name: &[u8], args: &[bytes::Bytes]) -> Vec<u8> {
+    // C strings: `%.128s` stops at a NUL byte.
+    let c_str = |b: &[u8]| -> usize { b.iter().position(|&c| c == 0).unwrap_or(b.len()) };
+    let mut quoted = Vec::new();
     for a in args {
-        if s.len() >= 128 + 60 {
+        if quoted.len() >= 128 {
             break;
         }
-        s.push_str(&format!("'{}' ", clip(a, 128)));
+        let take = c_str(a).min(128 - quoted.len());
+        quoted.push(b'\'');
+        quoted.extend_from_slice(&a[..take]);
+        quoted.extend_from_slice(b"' ");
+    }
+    let mut s = b"ERR unknown command '".to_vec();
+    s.extend_from_slice(&name[..c_str(name).min(128)]);
+    s.extend_from_slice(b"', with args beginning with: ");
+    s.extend_from_slice(&quoted);
+    for b in s.iter_mut() {
+        if *b == b'\r' || *b == b'\n' {
+            *b = b' ';
+        }
     }
     s
 }

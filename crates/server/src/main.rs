@@ -79,7 +79,7 @@ fn main() {
         Ok(c) => c,
         Err(e) if e.is_open_error() => {
             // Redis logs this one as a log line rather than the config-file banner.
-            log!(Warning, "{}", e.reason());
+            log!(Warning, "{}", e.to_string().trim());
             std::process::exit(1);
         }
         Err(e) => {

@@ -219,7 +219,6 @@ fn bad_config_file_exits_1_with_redis_fatal_error() {
 }
 
 #[test]
-#[ignore = "main.rs logs the bare reason, not `Fatal error, can't open config file '<path>': <reason>`"]
 fn missing_config_file_is_fatal() {
     let scratch = Scratch::new();
     let missing = scratch.path("nope.conf");

@@ -520,7 +520,6 @@ fn garbage_bytes_get_errors_and_the_server_keeps_serving() {
 
 /// Redis echoes the bytes of an unknown command as they came, not as UTF-8.
 #[test]
-#[ignore = "errors::unknown_command renders arguments with from_utf8_lossy (U+FFFD for non-UTF-8)"]
 fn unknown_command_error_echoes_raw_bytes() {
     let f = Server::start(&[]);
     let r = Server::start_redis(&[]);

@@ -276,7 +276,6 @@ fn watch_fails_on_flushdb_flushall_and_swapdb_like_redis() {
 /// Redis 7.0's touchAllWatchedKeysInDb: SWAPDB leaves alone a watched key that exists in
 /// neither database.
 #[test]
-#[ignore = "cmd/keys.rs SWAPDB marks every watcher of both databases dirty"]
 fn watch_survives_swapdb_when_the_key_is_in_neither_db() {
     for (kind, name) in BOTH {
         let s = Server::start_kind(kind, &[]);
@@ -984,7 +983,6 @@ fn monitor_output_format_like_redis() {
 /// Redis feeds MONITOR after the command ran: SELECT shows the new database, and passwords
 /// are redacted.
 #[test]
-#[ignore = "cmd/mod.rs feeds MONITOR with the database before the command and unredacted AUTH"]
 fn monitor_shows_select_db_after_and_redacts_auth() {
     for (kind, name) in BOTH {
         let s = Server::start_kind(kind, &[]);

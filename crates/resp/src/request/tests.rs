@@ -197,10 +197,10 @@ fn error_invalid_multibulk_length() {
         );
     }
     assert_eq!(
-        error_text(b"*1048577\r\n"),
+        error_text(b"*2147483648\r\n"),
         "Protocol error: invalid multibulk length"
     );
-    assert_eq!(parse_all(b"*1048576\r\n"), (vec![], None));
+    assert_eq!(parse_all(b"*2147483647\r\n"), (vec![], None));
 }
 
 #[test]
@@ -324,7 +324,7 @@ fn error_unbalanced_quotes() {
 fn limits_default_to_redis_values() {
     let limits = Limits::default();
     assert_eq!(limits.max_bulk_len, 512 * 1024 * 1024);
-    assert_eq!(limits.max_multibulk_len, 1024 * 1024);
+    assert_eq!(limits.max_multibulk_len, i32::MAX as u64);
     assert_eq!(limits.max_inline_len, 64 * 1024);
 }
 

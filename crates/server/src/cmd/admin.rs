@@ -655,7 +655,7 @@ fn slowlog_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// the two after HELLO's AUTH, and CONFIG SET values of sensitive directives.
 // The recorder (`cmd::record_slowlog`) stores arguments as sent, so they are hidden here;
 // MONITOR needs the same treatment where its lines are built.
-fn redact_secrets(args: &[Bytes]) -> Vec<Bytes> {
+pub fn redact_secrets(args: &[Bytes]) -> Vec<Bytes> {
     const REDACTED: Bytes = Bytes::from_static(b"(redacted)");
     let mut out = args.to_vec();
     let name = args

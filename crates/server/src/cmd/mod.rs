@@ -273,7 +273,12 @@ pub fn dispatch(core: &mut Core, client: &mut Client, args: &[Bytes], out: &mut 
         Lookup::Found(c) => c,
         Lookup::UnknownCommand => {
             let msg = errors::unknown_command(&args[0], &args[1..]);
-            return reject(core, client, out, None, &msg);
+            if let Some(m) = client.multi.as_mut() {
+                m.aborted = true;
+            }
+            ctx::count_error(core, "ERR");
+            ferrodis_resp::write_error(out, &msg);
+            return Flow::Continue;
         }
         Lookup::UnknownSubcommand(container) => {
             let msg = errors::unknown_subcommand(&args[1], container.name);
@@ -313,7 +318,7 @@ pub fn dispatch(core: &mut Core, client: &mut Client, args: &[Bytes], out: &mut 
     }
     if let Some(p) = core.pause {
         let blocks = !p.writes_only || cmd.is_write() || cmd.has(flags::MAY_REPLICATE);
-        if p.until_ms > now_ms && blocks && !is_unpause(cmd, args) {
+        if p.until_ms > now_ms && blocks {
             return Flow::WaitPause;
         }
         if p.until_ms <= now_ms {
@@ -321,10 +326,6 @@ pub fn dispatch(core: &mut Core, client: &mut Client, args: &[Bytes], out: &mut 
         }
     }
     call(core, client, out, now_ms, cmd, args)
-}
-
-fn is_unpause(cmd: &Command, _args: &[Bytes]) -> bool {
-    cmd.name == "client|unpause"
 }
 
 /// Replies with an error for a command that was refused before running.
@@ -364,7 +365,6 @@ pub fn call(
         client.reply_mode = ReplyMode::SkipThis;
     }
     let reply_start = out.len();
-    let db_before = client.db;
     let started = core.clock.last_mark;
     core.call_depth += 1;
     let (flow, effects, failed) = {
@@ -392,7 +392,8 @@ pub fn call(
     core.stats.total_commands_processed += 1;
     record_slowlog(core, client, cmd, args, duration_us, now_ms);
     if !core.monitors_empty() && !cmd.has(flags::SKIP_MONITOR) && !cmd.has(flags::ADMIN) {
-        core.feed_monitors(client, db_before, args, now_ms);
+        let db = client.db;
+        core.feed_monitors(client, db, &admin::redact_secrets(args), now_ms);
     }
     core.propagate_effects(effects);
 

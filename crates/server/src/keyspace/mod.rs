@@ -469,6 +469,11 @@ impl Db {
         }
     }
 
+    /// The keys some client WATCHes in this database.
+    pub fn watched_keys(&self) -> Vec<Key> {
+        self.watched.keys().cloned().collect()
+    }
+
     /// Marks the watchers of `key` dirty: their EXEC will fail.
     #[inline]
     pub fn signal_modified(&mut self, key: &[u8]) {
