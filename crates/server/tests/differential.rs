@@ -724,7 +724,7 @@ fn glob_patterns_match_as_redis_does() {
     let (mut ours, mut theirs) = (ferrodis.conn(), redis.conn());
     let seed = seeds()[0] ^ 0x610b;
     let mut r = Rng::new(seed);
-    let mut word = |r: &mut Rng, max: usize| -> Vec<u8> {
+    let word = |r: &mut Rng, max: usize| -> Vec<u8> {
         let n = r.below(max + 1);
         (0..n).map(|_| r.pick(ALPHABET)).collect()
     };
