@@ -19,6 +19,8 @@ pub enum ClientMsg {
     Data(Bytes),
     /// CLIENT KILL, or the server is shutting down.
     Kill,
+    /// The reply that ends a blocking command (served, or CLIENT UNBLOCK).
+    Unblocked(Bytes),
 }
 
 /// CLIENT REPLY mode.
@@ -86,6 +88,11 @@ pub struct Client {
     /// Full name of the last command run (CLIENT LIST `cmd=`).
     pub last_cmd: &'static str,
     pub kind: ClientKind,
+    /// Waiting in a blocking command (CLIENT LIST flag `b`).
+    pub blocked: bool,
+    /// Set on the stand-in client that re-runs a blocked command when its key is ready: the
+    /// command must then either serve or report "still blocked", never register again.
+    pub serving_blocked: bool,
 }
 
 impl Client {
@@ -115,6 +122,8 @@ impl Client {
             close_after_reply: false,
             last_cmd: "NULL",
             kind: ClientKind::Normal,
+            blocked: false,
+            serving_blocked: false,
         }
     }
 
@@ -159,6 +168,7 @@ pub mod flag_bits {
     pub const MONITOR: u16 = 1 << 4;
     pub const DIRTY_CAS: u16 = 1 << 5;
     pub const NO_EVICT: u16 = 1 << 6;
+    pub const BLOCKED: u16 = 1 << 7;
     pub const LETTERS: &[(u16, char)] = &[
         (REPLICA, 'S'),
         (MASTER, 'M'),
@@ -167,6 +177,7 @@ pub mod flag_bits {
         (MONITOR, 'O'),
         (DIRTY_CAS, 'd'),
         (NO_EVICT, 'e'),
+        (BLOCKED, 'b'),
     ];
 }
 

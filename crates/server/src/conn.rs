@@ -52,7 +52,7 @@ where
         let mut bytes_in = 0usize;
         tokio::select! {
             msg = rx.recv() => match msg {
-                Some(ClientMsg::Data(d)) => wbuf.extend_from_slice(&d),
+                Some(ClientMsg::Data(d) | ClientMsg::Unblocked(d)) => wbuf.extend_from_slice(&d),
                 Some(ClientMsg::Kill) | None => break 'conn,
             },
             r = stream.read_buf(&mut rbuf) => match r {
@@ -69,7 +69,7 @@ where
         }
         while let Ok(msg) = rx.try_recv() {
             match msg {
-                ClientMsg::Data(d) => wbuf.extend_from_slice(&d),
+                ClientMsg::Data(d) | ClientMsg::Unblocked(d) => wbuf.extend_from_slice(&d),
                 ClientMsg::Kill => break 'conn,
             }
         }
@@ -114,6 +114,11 @@ where
                 }
             }
             if !batch.is_empty() {
+                let mut io = BlockedIo {
+                    stream: &mut stream,
+                    rbuf: &mut rbuf,
+                    rx: &mut rx,
+                };
                 match run_batch(
                     &shared,
                     &mut client,
@@ -121,6 +126,7 @@ where
                     &mut wbuf,
                     bytes_in,
                     &mut settings,
+                    &mut io,
                 )
                 .await
                 {
@@ -130,7 +136,9 @@ where
                         shutting_down = true;
                         closing = true;
                     }
-                    Flow::WaitPause => unreachable!("run_batch waits out pauses itself"),
+                    Flow::WaitPause | Flow::Block { .. } => {
+                        unreachable!("run_batch waits out pauses and blocking itself")
+                    }
                 }
                 bytes_in = 0;
             }
@@ -180,18 +188,31 @@ where
 
 /// Runs parsed commands under the lock. A command held back by CLIENT PAUSE makes the task
 /// release the lock, wait for the pause to end, and resume at that command.
-async fn run_batch(
+/// What a blocked client's task watches while it waits: its socket (a disconnect ends the
+/// wait; further input is kept for later) and its channel (the reply, pushes, CLIENT KILL).
+struct BlockedIo<'a, S> {
+    stream: &'a mut S,
+    rbuf: &'a mut BytesMut,
+    rx: &'a mut mpsc::UnboundedReceiver<ClientMsg>,
+}
+
+/// Runs parsed commands under the lock. A command held back by CLIENT PAUSE makes the task
+/// release the lock, wait for the pause to end, and resume at that command; a blocking command
+/// (BLPOP, ...) makes it wait for its reply, then resume after it.
+async fn run_batch<S: AsyncRead + AsyncWrite + Unpin>(
     shared: &Shared,
     client: &mut Client,
     batch: &[Vec<Bytes>],
     wbuf: &mut BytesMut,
     bytes_in: usize,
     settings: &mut ConnSettings,
+    io: &mut BlockedIo<'_, S>,
 ) -> Flow {
     let mut i = 0;
     let mut bytes_in = bytes_in;
     while i < batch.len() {
         let mut wait_until_ms = None;
+        let mut blocked_until = None;
         let mut flow = Flow::Continue;
         {
             let mut core = shared.core.lock();
@@ -203,6 +224,12 @@ async fn run_batch(
                     Flow::Continue => i += 1,
                     Flow::WaitPause => {
                         wait_until_ms = core.pause.map(|p| p.until_ms);
+                        break;
+                    }
+                    Flow::Block { deadline_ms } => {
+                        i += 1;
+                        blocked_until = Some(deadline_ms);
+                        client.blocked = true;
                         break;
                     }
                     other => {
@@ -224,8 +251,75 @@ async fn run_batch(
             let wait = Duration::from_millis(until.saturating_sub(now).min(1000));
             let _ = tokio::time::timeout(wait, shared.unpause_notify.notified()).await;
         }
+        if let Some(deadline_ms) = blocked_until {
+            let outcome = wait_unblocked(shared, client, wbuf, deadline_ms, io).await;
+            client.blocked = false;
+            sync_handle(&mut shared.core.lock(), client);
+            if outcome != Flow::Continue {
+                return outcome;
+            }
+        }
     }
     Flow::Continue
+}
+
+/// Waits until a blocked command is served (its reply arrives on the channel), times out
+/// (the timeout reply is written here), or the client goes away.
+async fn wait_unblocked<S: AsyncRead + AsyncWrite + Unpin>(
+    shared: &Shared,
+    client: &Client,
+    wbuf: &mut BytesMut,
+    deadline_ms: u64,
+    io: &mut BlockedIo<'_, S>,
+) -> Flow {
+    // Replies of the commands before the blocking one go out now.
+    if !wbuf.is_empty() {
+        if io.stream.write_all(wbuf).await.is_err() {
+            shared.core.lock().blocking.unblock(client.id);
+            return Flow::Close;
+        }
+        wbuf.clear();
+    }
+    let mut timer_fired = false;
+    loop {
+        let now = clock::unix_ms();
+        let left = Duration::from_millis(deadline_ms.saturating_sub(now));
+        tokio::select! {
+            msg = io.rx.recv() => match msg {
+                Some(ClientMsg::Unblocked(reply)) => {
+                    wbuf.extend_from_slice(&reply);
+                    return Flow::Continue;
+                }
+                Some(ClientMsg::Data(d)) => {
+                    if io.stream.write_all(&d).await.is_err() {
+                        shared.core.lock().blocking.unblock(client.id);
+                        return Flow::Close;
+                    }
+                }
+                Some(ClientMsg::Kill) | None => {
+                    shared.core.lock().blocking.unblock(client.id);
+                    return Flow::Close;
+                }
+            },
+            r = io.stream.read_buf(io.rbuf) => {
+                if matches!(r, Ok(0) | Err(_)) {
+                    shared.core.lock().blocking.unblock(client.id);
+                    return Flow::Close;
+                }
+            }
+            _ = tokio::time::sleep(left), if deadline_ms != 0 && !timer_fired => {
+                let mut core = shared.core.lock();
+                match core.blocking.unblock(client.id) {
+                    Some(blocked) => {
+                        crate::blocking::write_timeout_reply(wbuf, &blocked);
+                        return Flow::Continue;
+                    }
+                    // Served at the same moment: the reply is already on the channel.
+                    None => timer_fired = true,
+                }
+            }
+        }
+    }
 }
 
 /// Copies what CLIENT LIST shows from the task's client into the shared handle (also
@@ -273,6 +367,9 @@ fn client_flags(client: &Client) -> u16 {
     }
     if client.no_evict {
         f |= F::NO_EVICT;
+    }
+    if client.blocked {
+        f |= F::BLOCKED;
     }
     f
 }

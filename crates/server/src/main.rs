@@ -1,5 +1,6 @@
 //! `ferrodis [path/to/redis.conf] [--directive value ...]`: starts like redis-server.
 
+mod blocking;
 mod client;
 mod clock;
 mod cmd;

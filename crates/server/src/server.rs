@@ -44,6 +44,8 @@ pub struct Core {
     pub dbs: Vec<Db>,
     pub clients: HashMap<ClientId, ClientHandle>,
     pub pubsub: PubSub,
+    /// Clients waiting in blocking commands.
+    pub blocking: crate::blocking::Blocking,
     pub stats: Stats,
     pub command_stats: CommandStats,
     pub slowlog: Slowlog,
@@ -132,6 +134,7 @@ impl Core {
             dbs,
             clients: HashMap::new(),
             pubsub: PubSub::default(),
+            blocking: Default::default(),
             stats: Stats::default(),
             command_stats: CommandStats::default(),
             slowlog: Slowlog::default(),

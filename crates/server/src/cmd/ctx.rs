@@ -40,6 +40,11 @@ pub enum Flow {
     Shutdown,
     /// CLIENT PAUSE is in force: wait, then run the same command again.
     WaitPause,
+    /// The command blocked (registered in `Core::blocking`): wait for its reply, which arrives
+    /// on the client's channel, or for the deadline (unix ms; 0 = none).
+    Block {
+        deadline_ms: u64,
+    },
 }
 
 pub struct Ctx<'a> {
@@ -271,7 +276,58 @@ impl<'a> Ctx<'a> {
     pub fn modified(&mut self, key: &[u8]) {
         let db = self.client.db;
         self.core.dbs[db].signal_modified(key);
+        self.core.blocking.signal(db, key);
         self.dirty += 1;
+    }
+
+    /// Records that `key` received elements: clients blocked on it get a chance to be served
+    /// when the current command ends (push, LMOVE target, RENAME target, ...).
+    pub fn signal_ready(&mut self, key: &[u8]) {
+        let db = self.client.db;
+        self.core.blocking.signal(db, key);
+    }
+
+    /// Whether a blocking command may block now: not inside MULTI/EXEC (there it behaves as
+    /// with an immediate timeout, as Redis), not when re-run for a ready key.
+    pub fn may_block(&self) -> bool {
+        self.core.call_depth <= 1 && !self.client.serving_blocked
+    }
+
+    /// Blocks the client on `keys` until one is served, or `deadline_ms` (0 = never).
+    /// When re-run for a ready key, only reports "still blocked" (the registration stays).
+    pub fn block_on(
+        &mut self,
+        keys: &[Bytes],
+        deadline_ms: u64,
+        timeout_reply: crate::blocking::TimeoutReply,
+        args: &[Bytes],
+    ) {
+        if !self.client.serving_blocked {
+            let blocked = crate::blocking::BlockedClient {
+                db: self.client.db,
+                proto: self.client.proto,
+                args: args.to_vec(),
+                keys: keys.iter().map(|k| crate::keyspace::Key::new(k)).collect(),
+                timeout_reply,
+                tx: self.client.tx.clone(),
+                addr: self.client.addr.clone(),
+            };
+            self.core.blocking.block(self.client.id, blocked);
+        }
+        self.flow = Flow::Block { deadline_ms };
+    }
+
+    /// Parses a blocking command's timeout (float seconds, 0 = forever) into a deadline in
+    /// unix ms (0 = none), with Redis's errors.
+    pub fn parse_block_timeout(&self, arg: &[u8]) -> Result<u64, CmdError> {
+        let secs = parse_f64(arg)
+            .filter(|v| v.is_finite())
+            .ok_or(errors::TIMEOUT_INVALID)?;
+        if secs < 0.0 {
+            return Err(errors::TIMEOUT_NEGATIVE.into());
+        }
+        let ms = (secs * 1000.0).round() as u64;
+        Ok(if ms == 0 { 0 } else { self.now_ms + ms })
     }
 
     // ---- replication effects ----------------------------------------------------------------

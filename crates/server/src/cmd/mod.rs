@@ -396,6 +396,10 @@ pub fn call(
         core.feed_monitors(client, db, &admin::redact_secrets(args), now_ms);
     }
     core.propagate_effects(effects);
+    // Writes that fed blocked clients: serve them now, before any other command runs.
+    if core.call_depth == 0 && !core.blocking.ready.is_empty() && !client.serving_blocked {
+        crate::blocking::serve_ready(core);
+    }
 
     match client.reply_mode {
         ReplyMode::Off => out.truncate(reply_start),
