@@ -483,6 +483,29 @@ fn show(cmd: &[Vec<u8>]) -> String {
         .join(" ")
 }
 
+/// INFO stats keyspace_hits, keyspace_misses and expired_keys: which lookups count as reads
+/// and which expired keys were deleted must be the same as in Redis.
+fn key_stats(c: &mut redis::Connection) -> (u64, u64, u64) {
+    let text = match reply(c, &[b"INFO", b"stats"]) {
+        Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+        Value::VerbatimString { text, .. } => text,
+        other => panic!("INFO: {other:?}"),
+    };
+    let field = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+            .unwrap_or_else(|| panic!("INFO stats has no {name}"))
+            .trim()
+            .parse()
+            .expect("a number")
+    };
+    (
+        field("keyspace_hits"),
+        field("keyspace_misses"),
+        field("expired_keys"),
+    )
+}
+
 fn digest(c: &mut redis::Connection) -> Value {
     reply(c, &[b"DEBUG", b"DIGEST"])
 }
@@ -532,6 +555,20 @@ fn run(seed: u64, n: usize, ours: &mut redis::Connection, theirs: &mut redis::Co
                 history[from..history.len() - 1].join("\n  ")
             );
         }
+        let every = std::env::var("DIFF_STATS_EVERY").is_ok();
+        if every || (i + 1) % DIGEST_EVERY == 0 || i + 1 == n {
+            let (a, b) = (key_stats(ours), key_stats(theirs));
+            if a != b {
+                let from = history
+                    .len()
+                    .saturating_sub(if every { 1 } else { DIGEST_EVERY });
+                panic!(
+                    "seed {seed}: keyspace stats differ after command #{i}: ferrodis {a:?}, \
+                     redis {b:?} (hits, misses, expired)\ncommands since last checkpoint:\n  {}",
+                    history[from..].join("\n  ")
+                );
+            }
+        }
         if (i + 1) % DIGEST_EVERY == 0 || i + 1 == n {
             let (a, b) = (digest(ours), digest(theirs));
             if a != b {
@@ -577,6 +614,7 @@ fn random_string_and_key_commands_reply_as_redis_does() {
                 reply(c, &[b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"]),
                 Value::Okay
             );
+            assert_eq!(reply(c, &[b"CONFIG", b"RESETSTAT"]), Value::Okay);
         }
         eprintln!("differential: seed {seed}, {n} commands");
         run(seed, n, &mut ours, &mut theirs);
@@ -609,6 +647,7 @@ fn random_commands_reply_as_redis_does_over_resp3() {
             reply(c, &[b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"]),
             Value::Okay
         );
+        assert_eq!(reply(c, &[b"CONFIG", b"RESETSTAT"]), Value::Okay);
         let info = reply(c, &[b"CLIENT", b"INFO"]);
         assert!(format!("{info:?}").contains("resp=3"), "{info:?}");
     }

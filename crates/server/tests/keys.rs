@@ -701,6 +701,78 @@ fn debug_digest_value_is_per_value() {
     assert_eq!(d3[0], d3[1]);
 }
 
+/// INFO stats keyspace_hits, keyspace_misses, expired_keys.
+fn key_stats(s: &mut Session) -> [i64; 3] {
+    let Value::BulkString(text) = s.v(&["INFO", "stats"]) else {
+        panic!("INFO stats")
+    };
+    let text = String::from_utf8(text).unwrap();
+    ["keyspace_hits", "keyspace_misses", "expired_keys"].map(|name| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+            .unwrap_or_else(|| panic!("no {name}"))
+            .trim()
+            .parse()
+            .unwrap()
+    })
+}
+
+#[test]
+fn reads_count_keyspace_hits_and_misses_and_writes_do_not() {
+    let mut s = Session::start(&[]);
+    s.ok(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    s.ok(&["MSET", "k", "v", "n", "1"]);
+    s.ok(&["CONFIG", "RESETSTAT"]);
+    for (args, delta) in [
+        (&["GET", "k"][..], [1, 0, 0]),
+        (&["GET", "missing"], [0, 1, 0]),
+        (&["MGET", "k", "missing", "n"], [2, 1, 0]),
+        (&["EXISTS", "k", "missing"], [1, 1, 0]),
+        (&["TYPE", "k"], [1, 0, 0]),
+        (&["TTL", "missing"], [0, 1, 0]),
+        (&["PEXPIRETIME", "k"], [1, 0, 0]),
+        (&["OBJECT", "ENCODING", "k"], [1, 0, 0]),
+        (&["STRLEN", "k"], [1, 0, 0]),
+        (&["TOUCH", "k", "missing"], [1, 1, 0]),
+        (&["SET", "k", "w"], [0, 0, 0]),
+        (&["SET", "k", "v", "GET"], [1, 0, 0]),
+        (&["INCR", "n"], [0, 0, 0]),
+        (&["APPEND", "k", "x"], [0, 0, 0]),
+        (&["EXPIRE", "k", "1000"], [0, 0, 0]),
+        (&["PERSIST", "k"], [0, 0, 0]),
+        (&["COPY", "k", "k2"], [1, 0, 0]),
+        (&["RENAME", "k2", "k3"], [0, 0, 0]),
+        (&["DEL", "missing"], [0, 0, 0]),
+        (&["KEYS", "*"], [0, 0, 0]),
+        (&["SCAN", "0", "TYPE", "string"], [3, 0, 0]),
+        (&["DEBUG", "DIGEST-VALUE", "k"], [0, 0, 0]),
+        (&["DBSIZE"], [0, 0, 0]),
+    ] {
+        let before = key_stats(&mut s);
+        s.v(args);
+        let after = key_stats(&mut s);
+        let got = [0, 1, 2].map(|i| after[i] - before[i]);
+        assert_eq!(got, delta, "{args:?} (hits, misses, expired)");
+    }
+    // Overwriting a logically expired key expires it first, in any database.
+    for args in [
+        &["RENAME", "k3", "dead"][..],
+        &["COPY", "k", "dead", "REPLACE"],
+        &["MOVE", "n", "1"],
+    ] {
+        s.ok(&["SET", "dead", "v", "PXAT", "1"]);
+        s.ok(&["SELECT", "1"]);
+        s.ok(&["SET", "n", "v", "PXAT", "1"]);
+        s.ok(&["SELECT", "0"]);
+        let before = key_stats(&mut s);
+        s.v(args);
+        let after = key_stats(&mut s);
+        assert_eq!(after[2] - before[2], 1, "{args:?} expires its destination");
+        s.ok(&["SET", "k3", "v"]);
+        s.ok(&["SET", "n", "1"]);
+    }
+}
+
 /// The writes both servers get in `digests_equal_redis_for_the_same_writes`.
 fn digest_workload() -> Vec<Vec<String>> {
     let mut cmds: Vec<Vec<String>> = Vec::new();

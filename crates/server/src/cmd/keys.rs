@@ -85,16 +85,30 @@ fn del(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// A read that leaves the access time alone but counts a keyspace hit or miss: Redis's
+/// lookupKeyReadWithFlags(LOOKUP_NOTOUCH), used by EXISTS, TYPE, the TTL family, OBJECT and
+/// SCAN's TYPE filter.
+fn lookup_notouch<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Option<&'c Entry> {
+    let found = ctx.lookup_quiet(key).is_some();
+    if found {
+        ctx.core.stats.keyspace_hits += 1;
+    } else {
+        ctx.core.stats.keyspace_misses += 1;
+    }
+    ctx.lookup_quiet(key)
+}
+
 fn exists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let n = args[1..].iter().filter(|k| ctx.exists(k)).count();
+    let n = args[1..]
+        .iter()
+        .filter(|k| lookup_notouch(ctx, k).is_some())
+        .count();
     ctx.int(n as i64);
     Ok(())
 }
 
 fn type_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let name = ctx
-        .lookup_quiet(&args[1])
-        .map_or("none", |e| e.value.value_type().name());
+    let name = lookup_notouch(ctx, &args[1]).map_or("none", |e| e.value.value_type().name());
     ctx.simple(name);
     Ok(())
 }
@@ -190,24 +204,24 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         i += 2;
     }
-    // Keys visited that match the pattern, with their type and whether they are expired.
-    let mut found: Vec<(Key, ValueType, bool)> = Vec::new();
+    // Keys visited that match the pattern, with their type.
+    let mut found: Vec<(Key, ValueType)> = Vec::new();
     let now = ctx.now_ms;
     let next = ctx.core.dbs[ctx.client.db].scan(cursor, count, |k, e: &Entry| {
         if pattern
             .as_ref()
             .is_none_or(|p| key_matches(p, k.as_bytes()))
         {
-            found.push((k.clone(), e.value.value_type(), e.is_expired(now)));
+            found.push((k.clone(), e.value.value_type()));
         }
     });
     let mut live = Vec::with_capacity(found.len());
-    for (k, vtype, expired) in found {
+    for (k, vtype) in found {
         // As Redis's scanGenericCommand: the TYPE check looks the key up, which expires it
         // (its type is then "none"); a key that is still there and expired is then expired
         // and left out.
         if let Some(wanted) = &type_filter {
-            let name = if expired && ctx.expire_if_needed(k.as_bytes()) {
+            let name = if lookup_notouch(ctx, k.as_bytes()).is_none() {
                 "none"
             } else {
                 vtype.name()
@@ -268,7 +282,8 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
         }
         return Ok(());
     }
-    if nx && ctx.exists(dst) {
+    // The destination is looked up (and expired) even when it will be overwritten.
+    if ctx.exists(dst) && nx {
         ctx.int(0);
         return Ok(());
     }
@@ -335,23 +350,30 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if target_db == ctx.client.db && src == dst {
         return Err(errors::SAME_OBJECT.into());
     }
-    let Some(mut entry) = ctx.lookup_quiet(src).cloned() else {
+    let Some(mut entry) = ctx.lookup_read(src).cloned() else {
         ctx.int(0);
         return Ok(());
     };
     entry.value = entry.value.duplicate();
-    let now = ctx.now_ms;
-    let dst_db = &mut ctx.core.dbs[target_db];
-    let dst_exists = dst_db.get(dst).is_some_and(|e| !e.is_expired(now));
-    if dst_exists && !replace {
+    if exists_in(ctx, target_db, dst) && !replace {
         ctx.int(0);
         return Ok(());
     }
+    let dst_db = &mut ctx.core.dbs[target_db];
     dst_db.insert_entry(dst, entry);
     dst_db.signal_modified(dst);
     ctx.dirty += 1;
     ctx.int(1);
     Ok(())
+}
+
+/// Whether `key` exists in database `db`, expiring it there first (Redis's lookupKeyWrite on
+/// another database: COPY's and MOVE's destination), with the deletion recorded in that db.
+fn exists_in(ctx: &mut Ctx, db: usize, key: &[u8]) -> bool {
+    let current = std::mem::replace(&mut ctx.client.db, db);
+    let found = ctx.exists(key);
+    ctx.client.db = current;
+    found
 }
 
 fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -364,11 +386,7 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.int(0);
         return Ok(());
     }
-    let now = ctx.now_ms;
-    if ctx.core.dbs[target]
-        .get(key)
-        .is_some_and(|e| !e.is_expired(now))
-    {
+    if exists_in(ctx, target, key) {
         ctx.int(0);
         return Ok(());
     }
@@ -393,7 +411,7 @@ fn touch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn object_entry<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Option<&'c Entry> {
-    ctx.lookup_quiet(key)
+    lookup_notouch(ctx, key)
 }
 
 fn object_encoding(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -571,7 +589,7 @@ fn pexpireat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// TTL family: -2 missing, -1 no expiry, else the remaining time or the absolute time.
 fn ttl_generic(ctx: &mut Ctx, key: &[u8], in_ms: bool, absolute: bool) -> CmdResult {
     let now = ctx.now_ms as i64;
-    let reply = match ctx.lookup_read(key).map(|e| e.expire_at()) {
+    let reply = match lookup_notouch(ctx, key).map(|e| e.expire_at()) {
         None => -2,
         Some(None) => -1,
         Some(Some(at)) => {
