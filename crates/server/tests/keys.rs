@@ -400,6 +400,76 @@ fn object_freq_and_idletime_under_an_lfu_policy() {
 }
 
 #[test]
+fn object_idletime_is_reset_by_reads_and_writes_but_not_by_inspection() {
+    // Redis touches a key on every lookup except EXISTS, TYPE, the TTL family, OBJECT and
+    // SCAN's TYPE filter (LOOKUP_NOTOUCH); write lookups touch too, even when the write is
+    // refused. Idle times are whole seconds: wait until untouched keys read 2 or more, then a
+    // touched key reads at most 1 (a second boundary may pass in between).
+    let mut s = Session::start(&[]);
+    let touching: &[&[&str]] = &[
+        &["GET", "t0"],
+        &["STRLEN", "t1"],
+        &["GETRANGE", "t2", "0", "1"],
+        &["MGET", "t3"],
+        &["GETBIT", "t4", "0"],
+        &["BITCOUNT", "t5"],
+        &["APPEND", "t6", "x"],
+        &["INCR", "t7"],
+        &["SETRANGE", "t8", "0", "x"],
+        &["SETBIT", "t9", "0", "1"],
+        &["EXPIRE", "t10", "1000"],
+        &["EXPIRE", "t11", "1000", "XX"],
+        &["PERSIST", "t12"],
+        &["SETNX", "t13", "x"],
+        &["SET", "t14", "x", "NX"],
+        &["TOUCH", "t15"],
+        &["GETEX", "t16"],
+        &["LCS", "t17", "t17"],
+        &["COPY", "t18", "copy"],
+        &["RENAMENX", "t19", "t0"],
+    ];
+    let untouched: &[&[&str]] = &[
+        &["EXISTS", "u0"],
+        &["TYPE", "u1"],
+        &["TTL", "u2"],
+        &["PTTL", "u3"],
+        &["EXPIRETIME", "u4"],
+        &["OBJECT", "ENCODING", "u5"],
+        &["OBJECT", "REFCOUNT", "u6"],
+        &["DEBUG", "DIGEST-VALUE", "u7"],
+    ];
+    for (i, _) in touching.iter().enumerate() {
+        s.ok(&["SET", &format!("t{i}"), "100000"]);
+    }
+    for (i, _) in untouched.iter().enumerate() {
+        s.ok(&["SET", &format!("u{i}"), "v"]);
+    }
+    s.ok(&["SET", "probe", "v"]);
+    eventually("an idle time of 2 s", || {
+        s.int(&["OBJECT", "IDLETIME", "probe"]) >= 2
+    });
+    for cmd in touching.iter().chain(untouched) {
+        s.v(cmd);
+    }
+    for global in [
+        &["KEYS", "*"][..],
+        &["SCAN", "0", "TYPE", "string"],
+        &["DBSIZE"],
+    ] {
+        s.v(global);
+    }
+    for (i, cmd) in touching.iter().enumerate() {
+        let idle = s.int(&["OBJECT", "IDLETIME", &format!("t{i}")]);
+        assert!(idle <= 1, "{cmd:?} did not touch its key: idle {idle}");
+    }
+    for (i, cmd) in untouched.iter().enumerate() {
+        let idle = s.int(&["OBJECT", "IDLETIME", &format!("u{i}")]);
+        assert!(idle >= 2, "{cmd:?} touched its key: idle {idle}");
+    }
+    assert!(s.int(&["OBJECT", "IDLETIME", "probe"]) >= 2);
+}
+
+#[test]
 fn expire_family_sets_ttls() {
     let mut s = Session::start(&[]);
     assert_eq!(s.int(&["EXPIRE", "missing", "100"]), 0);

@@ -7,7 +7,7 @@ use super::flags::*;
 use super::{CmdResult, Command, Ctx};
 use crate::errors;
 use crate::glob;
-use crate::keyspace::{Entry, Key, ValueType};
+use crate::keyspace::{Entry, Key, Value, ValueType};
 use bytes::Bytes;
 
 pub static COMMANDS: &[Command] = &[
@@ -83,6 +83,27 @@ fn del(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     ctx.int(n);
     Ok(())
+}
+
+/// Redis's lookupKeyWrite for a value about to change: expires the key if due, then returns
+/// its value, counting the write as an access (OBJECT IDLETIME, LRU) and not as a hit or miss.
+/// (Belongs in `Ctx`, whose `lookup_write` does not touch.)
+pub(super) fn lookup_write<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Option<&'c mut Value> {
+    ctx.expire_if_needed(key);
+    let now = ctx.now_ms;
+    ctx.db().get_value_mut_touched(key, now)
+}
+
+/// Redis's lookupKeyWrite as an existence check (SETNX, RENAME, EXPIRE, ...): expires the key
+/// if due, and an existing key counts as accessed (unless a snapshot shares its segment: a
+/// check must not copy it).
+pub(super) fn exists_for_write(ctx: &mut Ctx, key: &[u8]) -> bool {
+    if !ctx.exists(key) {
+        return false;
+    }
+    let now = ctx.now_ms;
+    ctx.db().touch_lru(key, now);
+    true
 }
 
 /// A read that leaves the access time alone but counts a keyspace hit or miss: Redis's
@@ -271,7 +292,7 @@ fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 
 fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     let (src, dst) = (&args[1], &args[2]);
-    if !ctx.exists(src) {
+    if !exists_for_write(ctx, src) {
         return Err(errors::NO_SUCH_KEY.into());
     }
     if src == dst {
@@ -283,7 +304,7 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
         return Ok(());
     }
     // The destination is looked up (and expired) even when it will be overwritten.
-    if ctx.exists(dst) && nx {
+    if exists_for_write(ctx, dst) && nx {
         ctx.int(0);
         return Ok(());
     }
@@ -367,11 +388,11 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// Whether `key` exists in database `db`, expiring it there first (Redis's lookupKeyWrite on
-/// another database: COPY's and MOVE's destination), with the deletion recorded in that db.
+/// Whether `key` exists in database `db`, as `exists_for_write` there (Redis's lookupKeyWrite
+/// on another database: COPY's and MOVE's destination), a deletion recorded in that db.
 fn exists_in(ctx: &mut Ctx, db: usize, key: &[u8]) -> bool {
     let current = std::mem::replace(&mut ctx.client.db, db);
-    let found = ctx.exists(key);
+    let found = exists_for_write(ctx, key);
     ctx.client.db = current;
     found
 }
@@ -382,7 +403,7 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if target == ctx.client.db {
         return Err(errors::SAME_OBJECT.into());
     }
-    if !ctx.exists(key) {
+    if !exists_for_write(ctx, key) {
         ctx.int(0);
         return Ok(());
     }
@@ -533,7 +554,11 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], unit_ms: i64, relative: bool) -
     if relative {
         at = at.checked_add(ctx.now_ms as i64).ok_or_else(invalid)?;
     }
-    let Some(current) = ctx.lookup_quiet(key).map(|e| e.expire_at()) else {
+    if !exists_for_write(ctx, key) {
+        ctx.int(0);
+        return Ok(());
+    }
+    let Some(current) = ctx.db().get(key).map(|e| e.expire_at()) else {
         ctx.int(0);
         return Ok(());
     };
@@ -629,7 +654,7 @@ fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let had = ctx.lookup_quiet(key).and_then(|e| e.expire_at()).is_some();
+    let had = exists_for_write(ctx, key) && ctx.db().get(key).and_then(|e| e.expire_at()).is_some();
     if had {
         ctx.db().set_expire(key, None);
         ctx.modified(key);

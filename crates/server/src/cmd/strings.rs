@@ -4,6 +4,7 @@
 
 use super::ctx::parse_int;
 use super::flags::*;
+use super::keys::{exists_for_write, lookup_write};
 use super::{CmdResult, Command, Ctx};
 use crate::errors;
 use crate::keyspace::{ReadLookup, Value};
@@ -329,7 +330,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let exists = if want_get {
         old.is_some()
     } else {
-        ctx.exists(key)
+        exists_for_write(ctx, key)
     };
     if (nx && exists) || (xx && !exists) {
         match (want_get, old) {
@@ -363,7 +364,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if ctx.exists(&args[1]) {
+    if exists_for_write(ctx, &args[1]) {
         ctx.int(0);
     } else {
         store(ctx, &args[1], &args[2], Expiry::None);
@@ -479,7 +480,7 @@ fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len().is_multiple_of(2) {
         return Err(errors::arity(ctx.cmd.name).into());
     }
-    let any_exists = args[1..].chunks(2).any(|p| ctx.exists(&p[0]));
+    let any_exists = args[1..].chunks(2).any(|p| exists_for_write(ctx, &p[0]));
     if any_exists {
         ctx.int(0);
         return Ok(());
@@ -493,7 +494,7 @@ fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// INCR/DECR family: in place on an integer value, keeping the TTL.
 fn incr_by(ctx: &mut Ctx, key: &Bytes, delta: i64) -> CmdResult {
-    let new = match ctx.lookup_write(key) {
+    let new = match lookup_write(ctx, key) {
         Some(v) => {
             if !v.is_string() {
                 return Err(errors::WRONGTYPE.into());
@@ -539,7 +540,7 @@ fn decrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// increment; the result is stored as its text (never int-encoded), keeping the TTL.
 fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     use long_double::Ld;
-    let current = match ctx.lookup_write(&args[1]) {
+    let current = match lookup_write(ctx, &args[1]) {
         None => Ld::from_i64(0),
         Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
         Some(Value::Int(n)) => Ld::from_i64(*n),
@@ -567,7 +568,7 @@ fn check_string_length(ctx: &Ctx, len: u64) -> CmdResult {
 
 fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let new_len = match ctx.lookup_write(key) {
+    let new_len = match lookup_write(ctx, key) {
         None => None,
         Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
         Some(v) => Some(v.str_len() + args[2].len()),
@@ -579,7 +580,7 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         Some(len) => {
             check_string_length(ctx, len as u64)?;
-            if let Some(v) = ctx.lookup_write(key) {
+            if let Some(v) = lookup_write(ctx, key) {
                 v.make_growable().extend_from_slice(&args[2]);
             }
             ctx.modified(key);
@@ -641,7 +642,7 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let key = &args[1];
     let value = &args[3];
-    let exists = match ctx.lookup_write(key) {
+    let exists = match lookup_write(ctx, key) {
         None => false,
         Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
         Some(_) => true,
@@ -661,14 +662,14 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.int(len as i64);
         return Ok(());
     }
-    let cur_len = ctx.lookup_write(key).map_or(0, |v| v.str_len());
+    let cur_len = lookup_write(ctx, key).map_or(0, |v| v.str_len());
     if value.is_empty() {
         ctx.int(cur_len as i64);
         return Ok(());
     }
     check_string_length(ctx, offset as u64 + value.len() as u64)?;
     let mut len = cur_len;
-    if let Some(v) = ctx.lookup_write(key) {
+    if let Some(v) = lookup_write(ctx, key) {
         let buf = v.make_growable();
         let end = offset as usize + value.len();
         if buf.len() < end {
@@ -702,7 +703,7 @@ fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let byte = (offset >> 3) as usize;
     let mask = 1u8 << (7 - (offset & 7));
-    let old = match ctx.lookup_write(key) {
+    let old = match lookup_write(ctx, key) {
         Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
         Some(v) => {
             let buf = v.make_growable();

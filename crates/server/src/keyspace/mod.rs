@@ -203,6 +203,22 @@ impl Db {
             .map(|s| &mut s.entry.value)
     }
 
+    /// `get_value_mut` for a write command, which also counts as an access (OBJECT IDLETIME,
+    /// LRU): Redis's lookupKeyWrite touches the key it finds.
+    #[inline]
+    pub fn get_value_mut_touched(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Value> {
+        let h = self.hash(key);
+        let seg = &mut self.segments[Self::segment_index(h)];
+        let eq = |s: &Box<Slot>| s.key.as_bytes() == key;
+        if Arc::get_mut(seg).is_none() {
+            seg.map.find(h, eq)?;
+        }
+        Arc::make_mut(seg).map.find_mut(h, eq).map(|s| {
+            s.entry.lru_s = (now_ms / 1000) as u32;
+            &mut s.entry.value
+        })
+    }
+
     /// Inserts or replaces a key. `keep_ttl` keeps an existing, unexpired key's expiry; otherwise
     /// the key has none. Returns the old entry (which may be logically expired: callers that
     /// must account for that check `Entry::is_expired`).
