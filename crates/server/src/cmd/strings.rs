@@ -810,6 +810,25 @@ fn bitcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// The first bit equal to `bit` between bit positions `first` and `last` (inclusive), skipping
+/// whole bytes that cannot hold it.
+fn find_bit(s: &[u8], first: u64, last: u64, bit: u8) -> Option<u64> {
+    let skip = if bit == 1 { 0x00 } else { 0xFF };
+    let mut i = first;
+    while i <= last {
+        let byte = s[(i >> 3) as usize];
+        if i & 7 == 0 && i + 7 <= last && byte == skip {
+            i += 8;
+            continue;
+        }
+        if (byte >> (7 - (i & 7))) & 1 == bit {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
 /// BITPOS as Redis's bitposCommand: the bit argument first, then the key (a missing key is all
 /// clear bits), then start, the unit, and end, in that order.
 fn bitpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -838,7 +857,7 @@ fn bitpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.int(-1);
         return Ok(());
     };
-    let found = (a..=z).find(|&i| (s[(i >> 3) as usize] >> (7 - (i & 7))) & 1 == bit);
+    let found = find_bit(s, a, z, bit);
     let reply = match found {
         Some(pos) => pos as i64,
         // Looking for a clear bit with no end given: the string is padded with zeros on the right.
