@@ -815,3 +815,118 @@ fn debug_populate_builds_the_same_dataset_as_redis() {
     let probe: &[&[u8]] = &[b"DEBUG", b"DIGEST-VALUE", b"key:7"];
     assert_eq!(reply(&mut ours, probe), reply(&mut theirs, probe));
 }
+
+/// Hand-picked corner cases, each sent to both servers in order (state carries over).
+const EDGE_CASES: &[&[&str]] = &[
+    &["SET", "k", "v", "EX", "10", "GET", "KEEPTTL"],
+    &["SET", "k", "v", "PX", "100000", "PX", "200000", "GET"],
+    &["SET", "k", "v", "KEEPTTL", "GET", "NX"],
+    &["SET", "k", "v", "nx", "xx"],
+    &["SET", "k", "v", "EX", "10", "ex", "20", "EXAT", "1"],
+    &["GETEX", "k", "PERSIST", "PERSIST"],
+    &["GETEX", "k", "PERSIST", "EXAT", "1"],
+    &["GETEX", "k", "EXAT", "4102444800", "PERSIST"],
+    &["SETRANGE", "k", "0", ""],
+    &["SET", "n", "1e5"],
+    &["INCRBYFLOAT", "n", "1"],
+    &["INCRBYFLOAT", "n", "-100001.5"],
+    &["INCRBYFLOAT", "n", "0.5"],
+    &["OBJECT", "ENCODING", "n"],
+    &["INCR", "n"],
+    &["OBJECT", "ENCODING", "n"],
+    &["SET", "f", "1.0e3"],
+    &["INCRBYFLOAT", "f", "0"],
+    &["SET", "f", "0x1p3"],
+    &["INCRBYFLOAT", "f", "0"],
+    &["SET", "f", "-0.0"],
+    &["INCRBYFLOAT", "f", "0"],
+    &["INCRBYFLOAT", "f", "-0"],
+    &["SET", "f", "3.14159265358979323846264338327950288"],
+    &["INCRBYFLOAT", "f", "0"],
+    &["INCRBYFLOAT", "f", "1e-17"],
+    &["INCRBYFLOAT", "f", "1.5e-18"],
+    &["INCRBYFLOAT", "tiny", "1e-4940"],
+    &["INCRBYFLOAT", "tiny", "1e-4960"],
+    &["INCRBYFLOAT", "huge", "1.18e4932"],
+    &["INCRBYFLOAT", "huge", "1e4932"],
+    &["DECRBY", "d", "-9223372036854775807"],
+    &["DECRBY", "d", "1"],
+    &["INCRBY", "d", "-9223372036854775807"],
+    &["GETBIT", "k", "4294967295"],
+    &["BITCOUNT", "k", "0", "-1", "BIT"],
+    &[
+        "BITCOUNT",
+        "k",
+        "-9223372036854775808",
+        "9223372036854775807",
+        "BIT",
+    ],
+    &[
+        "BITPOS",
+        "k",
+        "1",
+        "-9223372036854775808",
+        "9223372036854775807",
+        "BIT",
+    ],
+    &["BITPOS", "k", "0", "9223372036854775807"],
+    &["OBJECT", "encoding", "k"],
+    &["OBJECT", "Refcount", "k"],
+    &["COPY", "k", "k2", "REPLACE", "REPLACE"],
+    &["COPY", "k", "k2", "DB", "0", "DB", "1"],
+    &["SCAN", "0", "count", "10", "match", "*", "type", "string"],
+    &["SCAN", "0", "COUNT", "10", "COUNT", "20"],
+    &["SCAN", "0", "MATCH", "k*", "MATCH", "n*"],
+    &["EXPIRE", "k", "100", "nx", "NX"],
+    &["EXPIRE", "k", "100", "xx", "gt", "XX"],
+    &["EXPIRE", "k", "100", "lt", "LT"],
+    &["RENAME", "k", "k"],
+    &["RENAMENX", "k", "k"],
+    &["RENAME", "nokey", "nokey"],
+    &["MOVE", "k", "1"],
+    &["MOVE", "k", "1"],
+    &["SELECT", "1"],
+    &["MOVE", "k", "0"],
+    &["COPY", "k", "k", "DB", "0"],
+    &["SELECT", "0"],
+    &["SWAPDB", "0", "1"],
+    &["SWAPDB", "1", "0"],
+    &["DBSIZE"],
+    &["TOUCH", "k", "k", "k2"],
+    &["EXISTS", "k", "k", "nokey"],
+    &["FLUSHALL", "async"],
+    &["FLUSHDB", "sync"],
+    &["SETRANGE", "e", "0", ""],
+    &["EXISTS", "e"],
+    &["APPEND", "e", ""],
+    &["OBJECT", "ENCODING", "e"],
+    &["STRLEN", "e"],
+    &["GETRANGE", "e", "0", "0"],
+    &["LCS", "e", "nokey", "IDX", "WITHMATCHLEN"],
+    &["LCS", "e", "nokey", "LEN", "LEN"],
+    &["MSET", "a", "abcde", "b", "xbcdy"],
+    &["LCS", "a", "b", "IDX", "MINMATCHLEN", "-5"],
+    &["LCS", "a", "b", "IDX", "MINMATCHLEN", "3"],
+    &["LCS", "a", "b", "idx", "withmatchlen", "minmatchlen", "1"],
+    &["SET", "s", ""],
+    &["BITPOS", "s", "0", "0", "-1", "BIT"],
+    &["BITCOUNT", "s", "0", "-1", "BIT"],
+    &["SETBIT", "s", "0", "0"],
+    &["GET", "s"],
+    &["OBJECT", "ENCODING", "s"],
+];
+
+#[test]
+fn edge_cases_reply_as_redis_does() {
+    let ferrodis = Server::start(&[]);
+    let redis = Server::start_redis(&[]);
+    let (mut ours, mut theirs) = (ferrodis.conn(), redis.conn());
+    for (i, case) in EDGE_CASES.iter().enumerate() {
+        let cmd: Vec<Vec<u8>> = case.iter().map(|a| s(a)).collect();
+        let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_slice()).collect();
+        let got = normalize(&cmd, reply(&mut ours, &args));
+        let want = normalize(&cmd, reply(&mut theirs, &args));
+        assert_eq!(got, want, "#{i} {}", show(&cmd));
+    }
+    assert_eq!(digest(&mut ours), digest(&mut theirs));
+}
