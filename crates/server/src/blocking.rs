@@ -120,8 +120,7 @@ pub fn serve_ready(core: &mut crate::server::Core) {
                 continue;
             };
             let args = b.args.clone();
-            let mut stand_in =
-                crate::client::Client::new(id, b.tx.clone(), b.addr.clone(), String::new());
+            let mut stand_in = crate::client::Client::new(id, b.tx.clone(), b.addr.clone());
             stand_in.db = b.db;
             stand_in.proto = b.proto;
             stand_in.authenticated = true;

@@ -82,9 +82,6 @@ pub struct Client {
     pub no_evict: bool,
     pub tx: UnboundedSender<ClientMsg>,
     pub addr: String,
-    pub laddr: String,
-    /// Close the connection once pending replies are written (QUIT, protocol error).
-    pub close_after_reply: bool,
     /// Full name of the last command run (CLIENT LIST `cmd=`).
     pub last_cmd: &'static str,
     pub kind: ClientKind,
@@ -96,12 +93,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(
-        id: ClientId,
-        tx: UnboundedSender<ClientMsg>,
-        addr: String,
-        laddr: String,
-    ) -> Client {
+    pub fn new(id: ClientId, tx: UnboundedSender<ClientMsg>, addr: String) -> Client {
         Client {
             id,
             db: 0,
@@ -118,8 +110,6 @@ impl Client {
             no_evict: false,
             tx,
             addr,
-            laddr,
-            close_after_reply: false,
             last_cmd: "NULL",
             kind: ClientKind::Normal,
             blocked: false,

@@ -33,7 +33,7 @@ where
 {
     let id = shared.new_client_id();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut client = Client::new(id, tx.clone(), peer.addr.clone(), peer.laddr.clone());
+    let mut client = Client::new(id, tx.clone(), peer.addr.clone());
     if let Err(reply) = register(&shared, &mut client, &peer) {
         let _ = stream.write_all(reply.as_bytes()).await;
         return;

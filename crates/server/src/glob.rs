@@ -4,6 +4,10 @@
 
 /// True when `text` matches the glob `pattern`.
 pub fn matches(pattern: &[u8], text: &[u8], nocase: bool) -> bool {
+    // Redis's matcher never matches an empty string, except with an empty pattern ("*" too).
+    if text.is_empty() {
+        return pattern.is_empty();
+    }
     let (mut p, mut t) = (0usize, 0usize);
     // Where to resume after the last `*`: (pattern index after the star, text index it absorbed up to).
     let mut star: Option<(usize, usize)> = None;
@@ -105,7 +109,8 @@ mod tests {
     #[test]
     fn redis_glob_cases() {
         let m = |p: &str, t: &str| matches(p.as_bytes(), t.as_bytes(), false);
-        assert!(m("*", ""));
+        assert!(!m("*", ""));
+        assert!(m("", ""));
         assert!(m("*", "anything"));
         assert!(m("h?llo", "hello"));
         assert!(!m("h?llo", "hllo"));

@@ -36,10 +36,6 @@ pub fn set_level(level: Level) {
     MIN_LEVEL.store(level as u8, Ordering::Relaxed);
 }
 
-pub fn set_role_mark(mark: u8) {
-    ROLE.store(mark, Ordering::Relaxed);
-}
-
 pub fn set_logfile(path: &str) {
     *LOGFILE.lock() = path.to_string();
 }

@@ -243,19 +243,11 @@ impl Core {
             self.replication.feed(last_db, &[&b"EXEC"[..]]);
         }
     }
-
-    /// Sends raw bytes to a client's connection task (pushes, MONITOR lines).
-    pub fn send_to_client(&self, id: ClientId, data: Bytes) {
-        if let Some(h) = self.clients.get(&id) {
-            let _ = h.tx.send(crate::client::ClientMsg::Data(data));
-        }
-    }
 }
 
 /// State shared by all tasks.
 pub struct Shared {
     pub core: Mutex<Core>,
-    pub started: Instant,
     pub next_client_id: AtomicU64,
     pub connected_clients: AtomicUsize,
     /// Woken when SHUTDOWN is requested.
@@ -269,7 +261,6 @@ impl Shared {
         let unpause_notify = Arc::clone(&core.unpause_notify);
         Arc::new(Shared {
             core: Mutex::new(core),
-            started: Instant::now(),
             next_client_id: AtomicU64::new(1),
             connected_clients: AtomicUsize::new(0),
             shutdown_notify: Notify::new(),

@@ -11,7 +11,6 @@ pub struct Stats {
     pub total_commands_processed: u64,
     pub rejected_connections: u64,
     pub expired_keys: u64,
-    pub expired_stale_perc: f64,
     pub evicted_keys: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
@@ -20,7 +19,6 @@ pub struct Stats {
     pub total_error_replies: u64,
     pub unexpected_error_replies: u64,
     pub pubsub_messages: u64,
-    pub client_qbuf_limit_disconnections: u64,
     pub total_reads_processed: u64,
     pub total_writes_processed: u64,
     /// Error replies by their first word (INFO errorstats).

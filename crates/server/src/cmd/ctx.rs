@@ -237,10 +237,36 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Looks a key up for writing: expired keys are removed first.
+    /// Looks a key up for writing (Redis's lookupKeyWrite): an expired key is removed first,
+    /// and the key counts as accessed.
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(key);
-        self.core.dbs[self.client.db].get_value_mut(key)
+        let now = self.now_ms;
+        self.core.dbs[self.client.db].get_value_mut(key, now)
+    }
+
+    /// lookupKeyWrite as an existence check (SETNX, RENAME, EXPIRE, ...): expires the key if
+    /// due, and an existing key counts as accessed (unless a snapshot shares its segment: a
+    /// check must not copy it).
+    pub fn exists_for_write(&mut self, key: &[u8]) -> bool {
+        if !self.exists(key) {
+            return false;
+        }
+        let now = self.now_ms;
+        self.db().touch_lru(key, now);
+        true
+    }
+
+    /// A read that leaves the access time alone but counts a keyspace hit or miss: Redis's
+    /// lookupKeyReadWithFlags(LOOKUP_NOTOUCH) (EXISTS, TYPE, the TTL family, OBJECT).
+    pub fn lookup_notouch(&mut self, key: &[u8]) -> Option<&Entry> {
+        let found = self.lookup_quiet(key).is_some();
+        if found {
+            self.core.stats.keyspace_hits += 1;
+        } else {
+            self.core.stats.keyspace_misses += 1;
+        }
+        self.lookup_quiet(key)
     }
 
     pub fn exists(&mut self, key: &[u8]) -> bool {
@@ -375,11 +401,6 @@ pub fn count_error(core: &mut Core, msg: &str) {
 /// Parses an integer argument (Redis's string2ll: strict, no spaces, no '+').
 pub fn parse_int(arg: &[u8]) -> Result<i64, CmdError> {
     crate::keyspace::parse_i64_strict(arg).ok_or_else(|| errors::NOT_INTEGER.into())
-}
-
-/// Parses a float argument as Redis's getLongDoubleFromObject / strtold: no NaN, spaces refused.
-pub fn parse_float(arg: &[u8]) -> Result<f64, CmdError> {
-    parse_f64(arg).ok_or_else(|| errors::NOT_FLOAT.into())
 }
 
 pub fn parse_f64(arg: &[u8]) -> Option<f64> {

@@ -7,7 +7,7 @@ use super::flags::*;
 use super::{CmdResult, Command, Ctx};
 use crate::errors;
 use crate::glob;
-use crate::keyspace::{Entry, Key, Value, ValueType};
+use crate::keyspace::{Entry, Key, ValueType};
 use bytes::Bytes;
 
 pub static COMMANDS: &[Command] = &[
@@ -85,51 +85,19 @@ fn del(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// Redis's lookupKeyWrite for a value about to change: expires the key if due, then returns
-/// its value, counting the write as an access (OBJECT IDLETIME, LRU) and not as a hit or miss.
-/// (Belongs in `Ctx`, whose `lookup_write` does not touch.)
-pub(super) fn lookup_write<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Option<&'c mut Value> {
-    ctx.expire_if_needed(key);
-    let now = ctx.now_ms;
-    ctx.db().get_value_mut_touched(key, now)
-}
-
-/// Redis's lookupKeyWrite as an existence check (SETNX, RENAME, EXPIRE, ...): expires the key
-/// if due, and an existing key counts as accessed (unless a snapshot shares its segment: a
-/// check must not copy it).
-pub(super) fn exists_for_write(ctx: &mut Ctx, key: &[u8]) -> bool {
-    if !ctx.exists(key) {
-        return false;
-    }
-    let now = ctx.now_ms;
-    ctx.db().touch_lru(key, now);
-    true
-}
-
-/// A read that leaves the access time alone but counts a keyspace hit or miss: Redis's
-/// lookupKeyReadWithFlags(LOOKUP_NOTOUCH), used by EXISTS, TYPE, the TTL family, OBJECT and
-/// SCAN's TYPE filter.
-fn lookup_notouch<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Option<&'c Entry> {
-    let found = ctx.lookup_quiet(key).is_some();
-    if found {
-        ctx.core.stats.keyspace_hits += 1;
-    } else {
-        ctx.core.stats.keyspace_misses += 1;
-    }
-    ctx.lookup_quiet(key)
-}
-
 fn exists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let n = args[1..]
         .iter()
-        .filter(|k| lookup_notouch(ctx, k).is_some())
+        .filter(|k| ctx.lookup_notouch(k).is_some())
         .count();
     ctx.int(n as i64);
     Ok(())
 }
 
 fn type_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let name = lookup_notouch(ctx, &args[1]).map_or("none", |e| e.value.value_type().name());
+    let name = ctx
+        .lookup_notouch(&args[1])
+        .map_or("none", |e| e.value.value_type().name());
     ctx.simple(name);
     Ok(())
 }
@@ -242,7 +210,7 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         // (its type is then "none"); a key that is still there and expired is then expired
         // and left out.
         if let Some(wanted) = &type_filter {
-            let name = if lookup_notouch(ctx, k.as_bytes()).is_none() {
+            let name = if ctx.lookup_notouch(k.as_bytes()).is_none() {
                 "none"
             } else {
                 vtype.name()
@@ -292,7 +260,7 @@ fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 
 fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     let (src, dst) = (&args[1], &args[2]);
-    if !exists_for_write(ctx, src) {
+    if !ctx.exists_for_write(src) {
         return Err(errors::NO_SUCH_KEY.into());
     }
     if src == dst {
@@ -304,7 +272,7 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
         return Ok(());
     }
     // The destination is looked up (and expired) even when it will be overwritten.
-    if exists_for_write(ctx, dst) && nx {
+    if ctx.exists_for_write(dst) && nx {
         ctx.int(0);
         return Ok(());
     }
@@ -392,7 +360,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// on another database: COPY's and MOVE's destination), a deletion recorded in that db.
 fn exists_in(ctx: &mut Ctx, db: usize, key: &[u8]) -> bool {
     let current = std::mem::replace(&mut ctx.client.db, db);
-    let found = exists_for_write(ctx, key);
+    let found = ctx.exists_for_write(key);
     ctx.client.db = current;
     found
 }
@@ -403,7 +371,7 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if target == ctx.client.db {
         return Err(errors::SAME_OBJECT.into());
     }
-    if !exists_for_write(ctx, key) {
+    if !ctx.exists_for_write(key) {
         ctx.int(0);
         return Ok(());
     }
@@ -432,7 +400,7 @@ fn touch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn object_entry<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Option<&'c Entry> {
-    lookup_notouch(ctx, key)
+    ctx.lookup_notouch(key)
 }
 
 fn object_encoding(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -554,7 +522,7 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], unit_ms: i64, relative: bool) -
     if relative {
         at = at.checked_add(ctx.now_ms as i64).ok_or_else(invalid)?;
     }
-    if !exists_for_write(ctx, key) {
+    if !ctx.exists_for_write(key) {
         ctx.int(0);
         return Ok(());
     }
@@ -614,7 +582,7 @@ fn pexpireat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// TTL family: -2 missing, -1 no expiry, else the remaining time or the absolute time.
 fn ttl_generic(ctx: &mut Ctx, key: &[u8], in_ms: bool, absolute: bool) -> CmdResult {
     let now = ctx.now_ms as i64;
-    let reply = match lookup_notouch(ctx, key).map(|e| e.expire_at()) {
+    let reply = match ctx.lookup_notouch(key).map(|e| e.expire_at()) {
         None => -2,
         Some(None) => -1,
         Some(Some(at)) => {
@@ -654,7 +622,7 @@ fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let had = exists_for_write(ctx, key) && ctx.db().get(key).and_then(|e| e.expire_at()).is_some();
+    let had = ctx.exists_for_write(key) && ctx.db().get(key).and_then(|e| e.expire_at()).is_some();
     if had {
         ctx.db().set_expire(key, None);
         ctx.modified(key);

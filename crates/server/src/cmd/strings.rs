@@ -4,7 +4,6 @@
 
 use super::ctx::parse_int;
 use super::flags::*;
-use super::keys::{exists_for_write, lookup_write};
 use super::{CmdResult, Command, Ctx};
 use crate::errors;
 use crate::keyspace::{ReadLookup, Value};
@@ -332,7 +331,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let exists = if want_get {
         old.is_some()
     } else {
-        exists_for_write(ctx, key)
+        ctx.exists_for_write(key)
     };
     if (nx && exists) || (xx && !exists) {
         match (want_get, old) {
@@ -366,7 +365,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if exists_for_write(ctx, &args[1]) {
+    if ctx.exists_for_write(&args[1]) {
         ctx.int(0);
     } else {
         store(ctx, &args[1], &args[2], Expiry::None);
@@ -482,7 +481,7 @@ fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len().is_multiple_of(2) {
         return Err(errors::arity(ctx.cmd.name).into());
     }
-    let any_exists = args[1..].chunks(2).any(|p| exists_for_write(ctx, &p[0]));
+    let any_exists = args[1..].chunks(2).any(|p| ctx.exists_for_write(&p[0]));
     if any_exists {
         ctx.int(0);
         return Ok(());
@@ -496,7 +495,7 @@ fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// INCR/DECR family: in place on an integer value, keeping the TTL.
 fn incr_by(ctx: &mut Ctx, key: &Bytes, delta: i64) -> CmdResult {
-    let new = match lookup_write(ctx, key) {
+    let new = match ctx.lookup_write(key) {
         Some(v) => {
             if !v.is_string() {
                 return Err(errors::WRONGTYPE.into());
@@ -542,7 +541,7 @@ fn decrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// increment; the result is stored as its text (never int-encoded), keeping the TTL.
 fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     use long_double::Ld;
-    let current = match lookup_write(ctx, &args[1]) {
+    let current = match ctx.lookup_write(&args[1]) {
         None => Ld::from_i64(0),
         Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
         Some(Value::Int(n)) => Ld::from_i64(*n),
@@ -570,7 +569,7 @@ fn check_string_length(ctx: &Ctx, len: u64) -> CmdResult {
 
 fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let new_len = match lookup_write(ctx, key) {
+    let new_len = match ctx.lookup_write(key) {
         None => None,
         Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
         Some(v) => Some(v.str_len() + args[2].len()),
@@ -582,7 +581,7 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         Some(len) => {
             check_string_length(ctx, len as u64)?;
-            if let Some(v) = lookup_write(ctx, key) {
+            if let Some(v) = ctx.lookup_write(key) {
                 v.make_growable().extend_from_slice(&args[2]);
             }
             ctx.modified(key);
@@ -644,7 +643,7 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let key = &args[1];
     let value = &args[3];
-    let exists = match lookup_write(ctx, key) {
+    let exists = match ctx.lookup_write(key) {
         None => false,
         Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
         Some(_) => true,
@@ -664,14 +663,14 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.int(len as i64);
         return Ok(());
     }
-    let cur_len = lookup_write(ctx, key).map_or(0, |v| v.str_len());
+    let cur_len = ctx.lookup_write(key).map_or(0, |v| v.str_len());
     if value.is_empty() {
         ctx.int(cur_len as i64);
         return Ok(());
     }
     check_string_length(ctx, offset as u64 + value.len() as u64)?;
     let mut len = cur_len;
-    if let Some(v) = lookup_write(ctx, key) {
+    if let Some(v) = ctx.lookup_write(key) {
         let buf = v.make_growable();
         let end = offset as usize + value.len();
         if buf.len() < end {
@@ -705,7 +704,7 @@ fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let byte = (offset >> 3) as usize;
     let mask = 1u8 << (7 - (offset & 7));
-    let old = match lookup_write(ctx, key) {
+    let old = match ctx.lookup_write(key) {
         Some(v) if !v.is_string() => return Err(errors::WRONGTYPE.into()),
         Some(v) => {
             let buf = v.make_growable();

@@ -41,14 +41,6 @@ impl Key {
             Repr::Heap(b) => b,
         }
     }
-
-    /// Heap bytes owned beyond the 24 inline ones (for MEMORY USAGE).
-    pub fn heap_size(&self) -> usize {
-        match &self.0 {
-            Repr::Inline { .. } => 0,
-            Repr::Heap(b) => b.len(),
-        }
-    }
 }
 
 impl From<&[u8]> for Key {

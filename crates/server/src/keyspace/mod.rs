@@ -6,6 +6,10 @@
 //! It does not know about clients, replies, replication or time: callers pass `now_ms` and
 //! decide what an expired key means (a master deletes it, a replica only hides it).
 
+// The segment tables hold boxed slots (see `SegmentMap`), so their lookup closures take
+// `&Box<Slot>`.
+#![allow(clippy::borrowed_box)]
+
 mod key;
 mod value;
 
@@ -187,26 +191,9 @@ impl Db {
         let _ = self.lookup_read(key, now_ms);
     }
 
-    /// Mutable access to a value (copying its segment first if a snapshot shares it).
-    #[inline]
-    pub fn get_value_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
-        let h = self.hash(key);
-        let seg = &mut self.segments[Self::segment_index(h)];
-        let eq = |s: &Box<Slot>| s.key.as_bytes() == key;
-        // Copy a segment shared with a snapshot only when the key is really there.
-        if Arc::get_mut(seg).is_none() {
-            seg.map.find(h, eq)?;
-        }
-        Arc::make_mut(seg)
-            .map
-            .find_mut(h, eq)
-            .map(|s| &mut s.entry.value)
-    }
-
-    /// `get_value_mut` for a write command, which also counts as an access (OBJECT IDLETIME,
-    /// LRU): Redis's lookupKeyWrite touches the key it finds.
-    #[inline]
-    pub fn get_value_mut_touched(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Value> {
+    /// Mutable access to a value, recording the access (copying its segment first if a
+    /// snapshot shares it).
+    pub fn get_value_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Value> {
         let h = self.hash(key);
         let seg = &mut self.segments[Self::segment_index(h)];
         let eq = |s: &Box<Slot>| s.key.as_bytes() == key;
