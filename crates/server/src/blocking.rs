@@ -42,10 +42,6 @@ pub struct Blocking {
 }
 
 impl Blocking {
-    pub fn is_empty(&self) -> bool {
-        self.clients.is_empty()
-    }
-
     pub fn block(&mut self, id: ClientId, client: BlockedClient) {
         for k in &client.keys {
             self.by_key

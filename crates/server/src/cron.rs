@@ -29,11 +29,9 @@ pub fn spawn(shared: Arc<Shared>) {
 fn end_pause_if_due(shared: &Shared) {
     let mut core = shared.core.lock();
     core.clock.recalibrate();
-    if let Some(p) = core.pause {
-        if p.until_ms <= clock::unix_ms() {
-            core.pause = None;
-            shared.unpause_notify.notify_waiters();
-        }
+    if core.pause.is_some_and(|p| p.until_ms <= clock::unix_ms()) {
+        core.pause = None;
+        shared.unpause_notify.notify_waiters();
     }
 }
 

@@ -2,7 +2,7 @@
 //! per key, XOR across keys, so the result does not depend on iteration order), so a Ferrodis
 //! replica can be compared with a Redis one directly.
 
-use crate::keyspace::{Db, Entry};
+use crate::keyspace::{Db, Entry, Value};
 use sha1::{Digest as _, Sha1};
 
 pub type Digest20 = [u8; 20];
@@ -22,14 +22,9 @@ fn xor(digest: &mut Digest20, data: &[u8]) {
     }
 }
 
-/// The type codes Redis's RDB and digest use.
-fn type_code(entry: &Entry) -> u32 {
-    match entry.value.value_type() {
-        crate::keyspace::ValueType::String => 0,
-    }
-}
-
-/// The digest of one value (and the presence of its expiry), as Redis's xorObjectDigest.
+/// The digest of one value (and the presence of its expiry), as Redis's xorObjectDigest:
+/// ordered collections (lists) mix their elements in order; unordered ones (sets, hashes,
+/// sorted sets) xor per-element digests, so iteration order never matters.
 pub fn value_digest(entry: &Entry) -> Digest20 {
     let mut d = [0u8; 20];
     mix_value(&mut d, entry);
@@ -37,9 +32,40 @@ pub fn value_digest(entry: &Entry) -> Digest20 {
 }
 
 fn mix_value(d: &mut Digest20, entry: &Entry) {
-    mix(d, &type_code(entry).to_be_bytes());
+    let value = &entry.value;
+    mix(d, &value.value_type().code().to_be_bytes());
     let mut buf = itoa::Buffer::new();
-    mix(d, entry.value.str_bytes(&mut buf));
+    match value {
+        Value::List(list) => {
+            for e in list.iter() {
+                let mut ebuf = itoa::Buffer::new();
+                mix(d, e.as_bytes(&mut ebuf));
+            }
+        }
+        Value::Set(set) => {
+            for m in set.iter() {
+                let mut ebuf = itoa::Buffer::new();
+                xor(d, m.as_bytes(&mut ebuf));
+            }
+        }
+        Value::ZSet(z) => {
+            for (member, score) in z.iter() {
+                let mut e = [0u8; 20];
+                mix(&mut e, member);
+                mix(&mut e, ferrodis_resp::format_double_g17(score).as_bytes());
+                xor(d, &e);
+            }
+        }
+        Value::Hash(h) => {
+            for (field, val) in h.iter() {
+                let mut e = [0u8; 20];
+                mix(&mut e, field);
+                mix(&mut e, val);
+                xor(d, &e);
+            }
+        }
+        string => mix(d, string.str_bytes(&mut buf)),
+    }
     if entry.expire_at().is_some() {
         xor(d, b"!!expire!!");
     }

@@ -187,11 +187,9 @@ fn shutdown(shared: &Shared, pidfile: &str) -> i32 {
         log!(Notice, "Removing the pid file.");
         let _ = std::fs::remove_file(pidfile);
     }
-    if let Some(sock) = core.config.unixsocket.as_deref() {
-        if !sock.is_empty() {
-            log!(Notice, "Removing the unix socket file.");
-            let _ = std::fs::remove_file(sock);
-        }
+    if let Some(sock) = core.config.unixsocket.as_deref().filter(|s| !s.is_empty()) {
+        log!(Notice, "Removing the unix socket file.");
+        let _ = std::fs::remove_file(sock);
     }
     log!(Warning, "Redis is now ready to exit, bye bye...");
     0

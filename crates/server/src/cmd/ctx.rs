@@ -306,13 +306,6 @@ impl<'a> Ctx<'a> {
         self.dirty += 1;
     }
 
-    /// Records that `key` received elements: clients blocked on it get a chance to be served
-    /// when the current command ends (push, LMOVE target, RENAME target, ...).
-    pub fn signal_ready(&mut self, key: &[u8]) {
-        let db = self.client.db;
-        self.core.blocking.signal(db, key);
-    }
-
     /// Whether a blocking command may block now: not inside MULTI/EXEC (there it behaves as
     /// with an immediate timeout, as Redis), not when re-run for a ready key.
     pub fn may_block(&self) -> bool {

@@ -10,6 +10,7 @@ mod ctx;
 pub mod debug;
 mod docs;
 pub mod keys;
+pub mod lists;
 pub mod multi;
 pub mod pubsub;
 pub mod server;
@@ -182,6 +183,7 @@ pub fn table() -> &'static [&'static [Command]] {
     static TABLE: &[&[Command]] = &[
         strings::COMMANDS,
         keys::COMMANDS,
+        lists::COMMANDS,
         server::COMMANDS,
         pubsub::COMMANDS,
         multi::COMMANDS,

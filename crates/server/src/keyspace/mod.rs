@@ -10,8 +10,12 @@
 // `&Box<Slot>`.
 #![allow(clippy::borrowed_box)]
 
+pub mod hash;
 mod key;
+pub mod list;
+pub mod set;
 mod value;
+pub mod zset;
 
 pub use key::Key;
 pub use value::{Value, ValueType, parse_i64_strict};

@@ -2,6 +2,10 @@
 //! heap); heap values are reference-counted so a snapshot can share them with the live keyspace
 //! and a write copies only the value it touches (design.md, "Snapshots without fork").
 
+use super::hash::Hash;
+use super::list::List;
+use super::set::Set;
+use super::zset::ZSet;
 use std::sync::Arc;
 use triomphe::{HeaderSlice, ThinArc};
 
@@ -19,11 +23,20 @@ pub enum Value {
     /// integer (dupStringObject). Behaves as `Int` except in OBJECT REFCOUNT.
     OwnInt(i64),
     /// A short string held inline.
-    Inline { len: u8, data: [u8; INLINE_CAP] },
+    Inline {
+        len: u8,
+        data: [u8; INLINE_CAP],
+    },
     /// An immutable heap string in one allocation, shared by reference count.
     Raw(ThinArc<(), u8>),
     /// A heap string that was grown in place (APPEND, SETRANGE, SETBIT), with spare capacity.
     Growable(Arc<Vec<u8>>),
+    /// Collections, each behind one reference count: a snapshot shares them, a write to one
+    /// still shared copies that value only (`Arc::make_mut`).
+    List(Arc<List>),
+    Hash(Arc<Hash>),
+    Set(Arc<Set>),
+    ZSet(Arc<ZSet>),
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
@@ -32,12 +45,31 @@ const _: () = assert!(std::mem::size_of::<Value>() == 16);
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ValueType {
     String,
+    List,
+    Set,
+    ZSet,
+    Hash,
 }
 
 impl ValueType {
     pub fn name(self) -> &'static str {
         match self {
             ValueType::String => "string",
+            ValueType::List => "list",
+            ValueType::Set => "set",
+            ValueType::ZSet => "zset",
+            ValueType::Hash => "hash",
+        }
+    }
+
+    /// Redis's object type code (OBJ_STRING..OBJ_HASH), used by RDB and DEBUG DIGEST.
+    pub fn code(self) -> u32 {
+        match self {
+            ValueType::String => 0,
+            ValueType::List => 1,
+            ValueType::Set => 2,
+            ValueType::ZSet => 3,
+            ValueType::Hash => 4,
         }
     }
 }
@@ -82,7 +114,13 @@ impl Value {
     }
 
     pub fn value_type(&self) -> ValueType {
-        ValueType::String
+        match self {
+            Value::List(_) => ValueType::List,
+            Value::Hash(_) => ValueType::Hash,
+            Value::Set(_) => ValueType::Set,
+            Value::ZSet(_) => ValueType::ZSet,
+            _ => ValueType::String,
+        }
     }
 
     /// The string's bytes, formatting integers into `buf`.
@@ -93,6 +131,8 @@ impl Value {
             Value::Inline { len, data } => &data[..*len as usize],
             Value::Raw(arc) => raw_slice(arc),
             Value::Growable(v) => v.as_slice(),
+            // Callers check `is_string` first; a collection has no string form.
+            Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => &[],
         }
     }
 
@@ -109,6 +149,7 @@ impl Value {
             Value::Inline { len, .. } => *len as usize,
             Value::Raw(arc) => raw_slice(arc).len(),
             Value::Growable(v) => v.len(),
+            Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => 0,
         }
     }
 
@@ -116,6 +157,7 @@ impl Value {
     pub fn as_int(&self) -> Option<i64> {
         match self {
             Value::Int(n) | Value::OwnInt(n) => Some(*n),
+            other if !other.is_string() => None,
             other => {
                 let mut buf = itoa::Buffer::new();
                 parse_i64_strict(other.str_bytes(&mut buf))
@@ -148,6 +190,11 @@ impl Value {
             Value::Inline { .. } => "embstr",
             Value::Raw(arc) if raw_slice(arc).len() <= EMBSTR_LIMIT => "embstr",
             Value::Raw(_) | Value::Growable(_) => "raw",
+            // Redis 7.0 stores every list as a quicklist (small listpack lists came in 7.2).
+            Value::List(_) => "quicklist",
+            Value::Hash(h) => h.encoding_name(),
+            Value::Set(s) => s.encoding_name(),
+            Value::ZSet(z) => z.encoding_name(),
         }
     }
 
@@ -169,6 +216,10 @@ impl Value {
             Value::Int(_) | Value::OwnInt(_) | Value::Inline { .. } => 0,
             Value::Raw(arc) => 16 + raw_slice(arc).len(),
             Value::Growable(v) => 40 + v.capacity(),
+            Value::List(l) => 16 + l.memory_bytes(),
+            Value::Hash(h) => 16 + h.memory_bytes(),
+            Value::Set(s) => 16 + s.memory_bytes(),
+            Value::ZSet(z) => 16 + z.memory_bytes(),
         }
     }
 }
