@@ -83,6 +83,12 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
     Command::new("client|reply", 3, NOSCRIPT | LOADING | STALE, client_reply)
         .group("connection")
         .doc("Instruct the server whether to reply to commands", "3.2.0"),
+    Command::new("client|unblock", -3, ADM, client_unblock)
+        .group("connection")
+        .doc(
+            "Unblock a client blocked in a blocking command from a different connection",
+            "5.0.0",
+        ),
     Command::new("client|no-evict", 3, ADM, client_no_evict)
         .group("connection")
         .doc(
@@ -559,6 +565,34 @@ fn client_reply(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         _ => return Err(errors::SYNTAX.into()),
     }
+    Ok(())
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command, with its
+/// timeout reply or with `-UNBLOCKED client unblocked via CLIENT UNBLOCK`.
+fn client_unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let id = parse_int(&args[2]).map_err(|_| errors::NOT_INTEGER)?;
+    let as_error = match args.get(3).map(|a| a.to_ascii_uppercase()) {
+        None => false,
+        Some(m) if m == b"TIMEOUT" => false,
+        Some(m) if m == b"ERROR" => true,
+        Some(_) => return Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR".into()),
+    };
+    if args.len() > 4 {
+        return Err(errors::SYNTAX.into());
+    }
+    let Some(blocked) = ctx.core.blocking.unblock(id as u64) else {
+        ctx.int(0);
+        return Ok(());
+    };
+    let mut reply = bytes::BytesMut::new();
+    if as_error {
+        ferrodis_resp::write_error(&mut reply, b"UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    } else {
+        crate::blocking::write_timeout_reply(&mut reply, &blocked);
+    }
+    let _ = blocked.tx.send(ClientMsg::Unblocked(reply.freeze()));
+    ctx.int(1);
     Ok(())
 }
 

@@ -106,6 +106,7 @@ static SYNTAX: &[(&str, &str)] = &[
     ("client|pause", "timeout [WRITE|ALL]"),
     ("client|reply", "ON|OFF|SKIP"),
     ("client|no-evict", "ON|OFF"),
+    ("client|unblock", "client-id [TIMEOUT|ERROR]"),
     ("slowlog|get", "[count]"),
     ("latency|history", "event"),
     ("latency|reset", "[event [event ...]]"),
