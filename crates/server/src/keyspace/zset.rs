@@ -1160,7 +1160,7 @@ impl Listpack {
         let mut count = 0;
         let mut prev: Option<(&[u8], f64)> = None;
         let mut it = self.entries();
-        while let Some((m, s)) = it.next() {
+        for (m, s) in it.by_ref() {
             assert!(!s.is_nan(), "listpack: NaN score");
             if let Some((pm, ps)) = prev {
                 assert!(
@@ -1748,7 +1748,7 @@ impl Tree {
             // Redis's dictScan: increment the reversed cursor, so buckets split by a grow or
             // merged by a shrink are never skipped.
             v |= !mask;
-            v = (v & mask).wrapping_add(1) & mask;
+            v = v.reverse_bits().wrapping_add(1).reverse_bits();
             budget -= 1;
             if v == 0 || emitted >= count || budget == 0 {
                 return v;
