@@ -115,6 +115,11 @@ static SYNTAX: &[(&str, &str)] = &[
     ("command|docs", "[command-name [command-name ...]]"),
     ("command|getkeys", "command [arg [arg ...]]"),
     ("debug", "subcommand [argument [argument ...]]"),
+    ("pfadd", "key [element [element ...]]"),
+    ("pfcount", "key [key ...]"),
+    ("pfmerge", "destkey sourcekey [sourcekey ...]"),
+    ("pfdebug", "subcommand key"),
+    ("pfselftest", ""),
 ];
 
 /// One documented argument, as COMMAND DOCS describes it.

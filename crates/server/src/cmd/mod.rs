@@ -9,6 +9,7 @@ pub mod admin;
 mod ctx;
 pub mod debug;
 mod docs;
+pub mod hll;
 pub mod keys;
 pub mod lists;
 pub mod multi;
@@ -189,6 +190,7 @@ pub fn table() -> &'static [&'static [Command]] {
         multi::COMMANDS,
         admin::COMMANDS,
         debug::COMMANDS,
+        hll::COMMANDS,
     ];
     TABLE
 }
