@@ -3,11 +3,9 @@
 //! from Redis counts the same here and the same commands build the same bytes.
 //!
 //! Effects: PFADD and PFMERGE are deterministic and propagate as sent. PFCOUNT of one key
-//! rewrites the cached cardinality in the value (so GET shows the change, on a replica too) and
-//! counts as a change (WATCH, dirty), but records no effect: each server keeps its own cache.
-//! Redis 7.0 differs here: its call() propagates `PFCOUNT key` whenever the cache was rewritten,
-//! so its replicas rewrite theirs too; ours keep theirs invalid until they count themselves,
-//! and GET on a replica can show a different cache than on its master.
+//! rewrites the cached cardinality in the value (so GET shows the change, on a replica too);
+//! that is a change (WATCH, dirty) and, as in Redis 7.0, `PFCOUNT key` is then propagated so a
+//! replica rewrites its cache the same way and GET stays byte-identical down the chain.
 
 mod format;
 
@@ -141,9 +139,8 @@ fn pfcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     };
     if computed {
-        // A change of the value (WATCH sees it, dirty counts it) that is not propagated.
+        // A change of the value: WATCH sees it, and `PFCOUNT key` is propagated (as Redis).
         ctx.modified(key);
-        ctx.suppress_own_effect();
     }
     // Redis replies with the cached u64 as a signed integer.
     ctx.int(card as i64);
