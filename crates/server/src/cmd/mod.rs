@@ -9,12 +9,14 @@ pub mod admin;
 mod ctx;
 pub mod debug;
 mod docs;
+pub mod hashes;
 pub mod hll;
 pub mod keys;
 pub mod lists;
 pub mod multi;
 pub mod pubsub;
 pub mod server;
+pub mod sets;
 pub mod strings;
 
 pub use ctx::{CmdError, CmdResult, Ctx, Flow};
@@ -185,6 +187,8 @@ pub fn table() -> &'static [&'static [Command]] {
         strings::COMMANDS,
         keys::COMMANDS,
         lists::COMMANDS,
+        hashes::COMMANDS,
+        sets::COMMANDS,
         server::COMMANDS,
         pubsub::COMMANDS,
         multi::COMMANDS,

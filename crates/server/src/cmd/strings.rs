@@ -9,7 +9,7 @@ use crate::errors;
 use crate::keyspace::{ReadLookup, Value};
 use bytes::Bytes;
 
-mod long_double;
+pub(crate) mod long_double;
 
 const W: u32 = WRITE | DENYOOM;
 const R: u32 = READONLY;
