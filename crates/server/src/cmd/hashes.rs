@@ -144,7 +144,7 @@ fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
 
 /// Sets field/value pairs; returns how many fields are new.
 fn set_pairs(ctx: &mut Ctx, args: &[Bytes]) -> Result<usize, CmdError> {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(errors::arity(ctx.cmd.name).into());
     }
     let lim = limits(ctx);

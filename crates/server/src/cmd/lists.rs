@@ -111,7 +111,7 @@ fn new_list(ctx: &Ctx) -> List {
 
 /// Deletes `key` if its list became empty.
 fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
-    let empty = matches!(ctx.db().get(key).map(|e| &e.value), Some(Value::List(l)) if l.len() == 0);
+    let empty = matches!(ctx.db().get(key).map(|e| &e.value), Some(Value::List(l)) if l.is_empty());
     if empty {
         ctx.db().remove(key);
     }
@@ -614,12 +614,12 @@ fn blmove_generic(
 ) -> CmdResult {
     let deadline = ctx.parse_block_timeout(timeout_arg)?;
     let (src, dst) = (&args[1], &args[2]);
-    if read_list(ctx, src)?.is_some() {
-        if let Some(e) = move_element(ctx, src, dst, from, to)? {
-            ctx.bulk(&e);
-            ctx.rewrite_effect(plain);
-            return Ok(());
-        }
+    if read_list(ctx, src)?.is_some()
+        && let Some(e) = move_element(ctx, src, dst, from, to)?
+    {
+        ctx.bulk(&e);
+        ctx.rewrite_effect(plain);
+        return Ok(());
     }
     if ctx.may_block() || ctx.client.serving_blocked {
         ctx.block_on(&args[1..2], deadline, TimeoutReply::NullBulk, args);
