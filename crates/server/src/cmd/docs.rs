@@ -41,6 +41,67 @@ static SYNTAX: &[(&str, &str)] = &[
         "lcs",
         "key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]",
     ),
+    ("lpush", "key element [element ...]"),
+    ("rpush", "key element [element ...]"),
+    ("lpushx", "key element [element ...]"),
+    ("rpushx", "key element [element ...]"),
+    ("lpop", "key [count]"),
+    ("rpop", "key [count]"),
+    ("llen", "key"),
+    ("lrange", "key start stop"),
+    ("lindex", "key index"),
+    ("lset", "key index element"),
+    ("linsert", "key BEFORE|AFTER pivot element"),
+    ("lrem", "key count element"),
+    ("ltrim", "key start stop"),
+    (
+        "lpos",
+        "key element [RANK rank] [COUNT num-matches] [MAXLEN len]",
+    ),
+    ("lmove", "source destination LEFT|RIGHT LEFT|RIGHT"),
+    ("rpoplpush", "source destination"),
+    ("lmpop", "numkeys key [key ...] LEFT|RIGHT [COUNT count]"),
+    ("blpop", "key [key ...] timeout"),
+    ("brpop", "key [key ...] timeout"),
+    ("blmove", "source destination LEFT|RIGHT LEFT|RIGHT timeout"),
+    ("brpoplpush", "source destination timeout"),
+    (
+        "blmpop",
+        "timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]",
+    ),
+    ("hset", "key field value [field value ...]"),
+    ("hmset", "key field value [field value ...]"),
+    ("hsetnx", "key field value"),
+    ("hget", "key field"),
+    ("hmget", "key field [field ...]"),
+    ("hdel", "key field [field ...]"),
+    ("hlen", "key"),
+    ("hexists", "key field"),
+    ("hstrlen", "key field"),
+    ("hgetall", "key"),
+    ("hkeys", "key"),
+    ("hvals", "key"),
+    ("hincrby", "key field increment"),
+    ("hincrbyfloat", "key field increment"),
+    ("hscan", "key cursor [MATCH pattern] [COUNT count]"),
+    ("hrandfield", "key [count [WITHVALUES]]"),
+    ("sadd", "key member [member ...]"),
+    ("srem", "key member [member ...]"),
+    ("scard", "key"),
+    ("sismember", "key member"),
+    ("smismember", "key member [member ...]"),
+    ("smembers", "key"),
+    ("spop", "key [count]"),
+    ("srandmember", "key [count]"),
+    ("smove", "source destination member"),
+    ("sinter", "key [key ...]"),
+    ("sintercard", "numkeys key [key ...] [LIMIT limit]"),
+    ("sinterstore", "destination key [key ...]"),
+    ("sunion", "key [key ...]"),
+    ("sunionstore", "destination key [key ...]"),
+    ("sdiff", "key [key ...]"),
+    ("sdiffstore", "destination key [key ...]"),
+    ("sscan", "key cursor [MATCH pattern] [COUNT count]"),
     ("del", "key [key ...]"),
     ("unlink", "key [key ...]"),
     ("exists", "key [key ...]"),
@@ -120,6 +181,46 @@ static SYNTAX: &[(&str, &str)] = &[
     ("pfmerge", "destkey sourcekey [sourcekey ...]"),
     ("pfdebug", "subcommand key"),
     ("pfselftest", ""),
+    (
+        "zadd",
+        "key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]",
+    ),
+    (
+        "zrange",
+        "key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]",
+    ),
+    (
+        "zrangestore",
+        "dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]",
+    ),
+    (
+        "zrangebyscore",
+        "key min max [WITHSCORES] [LIMIT offset count]",
+    ),
+    (
+        "zrevrangebyscore",
+        "key max min [WITHSCORES] [LIMIT offset count]",
+    ),
+    (
+        "zunion",
+        "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]",
+    ),
+    (
+        "zinter",
+        "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]",
+    ),
+    (
+        "zunionstore",
+        "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]",
+    ),
+    (
+        "zinterstore",
+        "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]",
+    ),
+    (
+        "bzmpop",
+        "timeout numkeys key [key ...] MIN|MAX [COUNT count]",
+    ),
 ];
 
 /// One documented argument, as COMMAND DOCS describes it.
@@ -149,12 +250,15 @@ impl Arg {
 /// The argument type a name suggests (as in Redis's JSON command files).
 fn kind_of(name: &str) -> &'static str {
     match name {
-        "key" | "key1" | "key2" | "newkey" | "source" | "destination" => "key",
+        "key" | "key1" | "key2" | "newkey" | "source" | "destination" | "destkey" | "sourcekey" => {
+            "key"
+        }
         "pattern" => "pattern",
         "unix-time-seconds" | "unix-time-milliseconds" => "unix-time",
         "seconds" | "milliseconds" | "count" | "offset" | "start" | "end" | "index" | "index1"
         | "index2" | "db" | "destination-db" | "increment" | "decrement" | "timeout" | "bit"
-        | "min-match-len" | "maxage" | "client-id" | "protover" | "cursor" => "integer",
+        | "min-match-len" | "maxage" | "client-id" | "protover" | "cursor" | "stop" | "rank"
+        | "num-matches" | "len" | "limit" | "numkeys" => "integer",
         _ => "string",
     }
 }
