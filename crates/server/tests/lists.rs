@@ -309,3 +309,21 @@ fn an_emptied_list_no_longer_exists() {
         assert_eq!(exists, 0, "after {cmd:?}");
     }
 }
+
+#[test]
+fn a_key_replaced_by_another_type_keeps_the_client_blocked() {
+    let s = Server::start(&[]);
+    let mut c = s.conn();
+    let mut blocked = s.raw();
+    blocked.send(&raw_cmd(&["BLPOP", "q", "0"]));
+    wait_blocked(&mut c, 1);
+    let _: () = redis::cmd("SET")
+        .arg("q")
+        .arg("a string")
+        .query(&mut c)
+        .unwrap();
+    let _: i64 = redis::cmd("DEL").arg("q").query(&mut c).unwrap();
+    wait_blocked(&mut c, 1);
+    let _: i64 = redis::cmd("RPUSH").arg("q").arg("x").query(&mut c).unwrap();
+    assert_eq!(blocked.read_replies(1), b"*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
+}

@@ -97,6 +97,17 @@ fn write_list<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut List>, 
     }
 }
 
+/// Whether `key` holds a list a blocking command can pop from now. When re-run for a ready key,
+/// a key that meanwhile holds another type keeps the client blocked (as Redis serves only
+/// keys of the type a client waits for) instead of failing it with WRONGTYPE.
+fn has_list_for_pop(ctx: &mut Ctx, key: &[u8]) -> Result<bool, CmdError> {
+    match read_list(ctx, key) {
+        Ok(found) => Ok(found.is_some()),
+        Err(_) if ctx.client.serving_blocked => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Type check without touching stats (destination of LMOVE).
 fn check_list_or_missing(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     match ctx.lookup_quiet(key).map(|e| &e.value) {
@@ -547,7 +558,7 @@ fn parse_mpop(args: &[Bytes], first: usize) -> Result<(Vec<Bytes>, End, usize), 
 /// effect as `LPOP|RPOP key count`.
 fn mpop_first(ctx: &mut Ctx, keys: &[Bytes], end: End, count: usize) -> Result<bool, CmdError> {
     for key in keys {
-        if read_list(ctx, key)?.is_some() {
+        if has_list_for_pop(ctx, key)? {
             let popped = pop_elements(ctx, key, end, count)?;
             ctx.array(2);
             ctx.bulk(key);
@@ -579,7 +590,7 @@ fn bpop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
     let deadline = ctx.parse_block_timeout(&args[args.len() - 1])?;
     let keys = &args[1..args.len() - 1];
     for key in keys {
-        if read_list(ctx, key)?.is_some() {
+        if has_list_for_pop(ctx, key)? {
             let popped = pop_elements(ctx, key, end, 1)?;
             ctx.array(2);
             ctx.bulk(key);
@@ -614,7 +625,7 @@ fn blmove_generic(
 ) -> CmdResult {
     let deadline = ctx.parse_block_timeout(timeout_arg)?;
     let (src, dst) = (&args[1], &args[2]);
-    if read_list(ctx, src)?.is_some()
+    if has_list_for_pop(ctx, src)?
         && let Some(e) = move_element(ctx, src, dst, from, to)?
     {
         ctx.bulk(&e);
