@@ -20,8 +20,6 @@
 //! exact syntax is part of the range semantics. It knows nothing of commands, replies or the
 //! keyspace: callers pass the encoding limits and a random source, and decide what an empty set
 //! means (the key is deleted).
-#![allow(dead_code)] // The sorted-set commands arrive in the data-types issue.
-
 use foldhash::fast::FixedState;
 use rand::Rng;
 use std::cmp::Ordering;
@@ -83,6 +81,7 @@ pub struct ScoreBound {
 }
 
 impl ScoreBound {
+    #[cfg(test)]
     pub fn inclusive(value: f64) -> Self {
         ScoreBound {
             value,
@@ -704,8 +703,8 @@ impl ZSet {
     }
 
     /// ZRANDMEMBER with a count, as Redis 7.0: 0 gives nothing; a negative count gives |count|
-    /// independent picks (repeats allowed); a count at least the size gives the whole set in
-    /// order; otherwise that many distinct members (in order for a listpack, random order
+    /// independent picks (repeats allowed); a count at least the size gives the whole set,
+    /// highest first; otherwise that many distinct members (in order for a listpack, random order
     /// otherwise). `emit` returns false to stop early (the client is being closed).
     pub fn random_members<R: Rng + ?Sized>(
         &self,
@@ -743,7 +742,8 @@ impl ZSet {
         }
         let count = usize::try_from(count).unwrap_or(usize::MAX);
         if count >= len {
-            for (member, score) in self.iter() {
+            // Redis walks the set with zuiInitIterator, which starts at the tail.
+            for (member, score) in self.ranks(0, len, true) {
                 if !emit(member, score) {
                     return;
                 }
@@ -778,8 +778,9 @@ impl ZSet {
     /// ZSCAN: emits some elements and returns the next cursor (0 when done). A listpack emits
     /// everything at once and returns 0, whatever the cursor; the big encoding walks hash
     /// buckets in Redis's reverse-binary order, visiting buckets until `count` elements were
-    /// emitted (or 10 * `count` buckets were empty), so every member present for the whole scan
-    /// is emitted at least once.
+    /// emitted or 20 * `count` + 1 buckets were visited (Redis doubles COUNT for a zset, whose
+    /// scan list holds member and score, then allows ten times that many more buckets), so every
+    /// member present for the whole scan is emitted at least once.
     pub fn scan(&self, cursor: u64, count: usize, mut emit: impl FnMut(&[u8], f64)) -> u64 {
         match self {
             ZSet::Listpack(lp) => {
@@ -794,6 +795,7 @@ impl ZSet {
 
     /// Panics if an internal invariant is broken: order, uniqueness, counts, tree balance and
     /// sizes, hash chains, arena accounting. For tests and debugging.
+    #[cfg(test)]
     pub fn check_invariants(&self) {
         match self {
             ZSet::Listpack(lp) => lp.check_invariants(),
@@ -816,8 +818,20 @@ impl ZSet {
     }
 
     /// Ranks `[lo, hi)` of the elements within the lex interval (exact when all scores are
-    /// equal; some contiguous run otherwise).
+    /// equal; some contiguous run otherwise: for a listpack walked forward, the one Redis
+    /// walks).
     fn lex_window(&self, min: LexBound<'_>, max: LexBound<'_>) -> (usize, usize) {
+        // zzlIsInLexRange / zslIsInLexRange: nothing unless the last member is admitted by
+        // `min` and the first by `max` (implied when scores are equal; decisive otherwise).
+        let len = self.len();
+        let ends = self
+            .get_by_rank(0)
+            .zip(self.get_by_rank(len.saturating_sub(1)));
+        match ends {
+            Some(((first, _), (last, _)))
+                if min.admits_as_min(last) && max.admits_as_max(first) => {}
+            _ => return (0, 0),
+        }
         match self {
             ZSet::Listpack(lp) => {
                 lp.window(|_, m| min.admits_as_min(m), |_, m| max.admits_as_max(m))
@@ -968,9 +982,13 @@ fn read_record(buf: &[u8], pos: usize) -> (&[u8], f64, usize) {
     (&buf[at..at + len], f64::from_le_bytes(score), at + len)
 }
 
-/// A record's score and length prefix, and how many of the bytes are used.
+/// A record's score and length prefix, and how many of the bytes are used. A score of -0 is
+/// stored as 0: Redis's listpack holds an integral score as an integer (zzlInsertAt's
+/// double2ll), which has no negative zero, so ZSCORE of a small set says "0" where a skiplist
+/// keeps "-0".
 fn record_head(member: &[u8], score: f64) -> ([u8; RECORD_MAX_OVERHEAD], usize) {
     let mut head = [0u8; RECORD_MAX_OVERHEAD];
+    let score = if score == 0.0 { 0.0 } else { score };
     head[..8].copy_from_slice(&score.to_le_bytes());
     let mut n = 8;
     let mut len = member.len();
@@ -1156,6 +1174,7 @@ impl Listpack {
         members.windows(2).any(|w| w[0] == w[1])
     }
 
+    #[cfg(test)]
     fn check_invariants(&self) {
         let mut count = 0;
         let mut prev: Option<(&[u8], f64)> = None;
@@ -1736,7 +1755,7 @@ impl Tree {
         let mask = (self.buckets.len() - 1) as u64;
         let mut v = cursor;
         let mut emitted = 0;
-        let mut budget = count.max(1).saturating_mul(10);
+        let mut budget = count.max(1).saturating_mul(20).saturating_add(1);
         loop {
             let mut n = self.buckets[(v & mask) as usize];
             while n != NIL {
@@ -1756,6 +1775,7 @@ impl Tree {
         }
     }
 
+    #[cfg(test)]
     fn check_invariants(&self) {
         // Tree shape and order.
         fn walk(t: &Tree, n: u32, depth: usize) -> (usize, u8) {
@@ -1998,16 +2018,20 @@ mod tests {
         }
     }
 
+    /// A score's bits, with -0 read as 0: a listpack stores -0 as 0 (see `record_head`), a
+    /// skiplist keeps it, and the model does not track encodings
+    /// (`negative_zero_equals_zero_and_keeps_its_sign` pins the sign per encoding).
+    fn zbits(s: f64) -> u64 {
+        (if s == 0.0 { 0.0 } else { s }).to_bits()
+    }
+
     fn bits(items: &[(Vec<u8>, f64)]) -> Vec<Elem> {
-        items
-            .iter()
-            .map(|(m, s)| (m.clone(), s.to_bits()))
-            .collect()
+        items.iter().map(|(m, s)| (m.clone(), zbits(*s))).collect()
     }
 
     fn collect(range: Range<'_>) -> Vec<Elem> {
         let claimed = range.len();
-        let items: Vec<Elem> = range.map(|(m, s)| (m.to_vec(), s.to_bits())).collect();
+        let items: Vec<Elem> = range.map(|(m, s)| (m.to_vec(), zbits(s))).collect();
         assert_eq!(claimed, items.len(), "Range::len");
         items
     }
@@ -2281,7 +2305,7 @@ mod tests {
                     // ZINCRBY.
                     let incr = gen_score(&mut rng, sc.uniform);
                     let current = model.map.get(&member).copied().unwrap_or(0.0);
-                    assert_eq!(z.score(&member).unwrap_or(0.0).to_bits(), current.to_bits());
+                    assert_eq!(zbits(z.score(&member).unwrap_or(0.0)), zbits(current));
                     match add_incr(current, incr) {
                         Ok(new) => {
                             if !model.map.contains_key(&member)
@@ -2458,8 +2482,8 @@ mod tests {
             let m = &pool[rng.random_range(0..pool.len())];
             let pos = sorted.iter().position(|(x, _)| x == m);
             assert_eq!(
-                z.score(m).map(f64::to_bits),
-                model.map.get(m).map(|s| s.to_bits()),
+                z.score(m).map(zbits),
+                model.map.get(m).map(|s| zbits(*s)),
                 "{ctx}"
             );
             assert_eq!(z.rank(m, false), pos, "{ctx} zrank");
@@ -2467,8 +2491,8 @@ mod tests {
         }
         let r = rng.random_range(0..len + 2);
         assert_eq!(
-            z.get_by_rank(r).map(|(m, s)| (m.to_vec(), s.to_bits())),
-            sorted.get(r).map(|(m, s)| (m.clone(), s.to_bits())),
+            z.get_by_rank(r).map(|(m, s)| (m.to_vec(), zbits(s))),
+            sorted.get(r).map(|(m, s)| (m.clone(), zbits(*s))),
             "{ctx}"
         );
         for rev in [false, true] {
@@ -2698,7 +2722,11 @@ mod tests {
 
     #[test]
     fn negative_zero_equals_zero_and_keeps_its_sign() {
-        for limits in [ZsetLimits::default(), ZsetLimits::new(0, 0)] {
+        // Redis 7.0: a listpack stores -0 as the integer 0; a skiplist keeps the double -0.
+        for (limits, kept) in [
+            (ZsetLimits::default(), 0.0f64),
+            (ZsetLimits::new(0, 0), -0.0),
+        ] {
             let mut z = ZSet::new(&limits);
             z.insert(b"b", -0.0, &limits);
             z.insert(b"a", 0.0, &limits);
@@ -2706,9 +2734,9 @@ mod tests {
             // Ties by member across -0 and 0, as Redis compares doubles.
             let order: Vec<&[u8]> = z.iter().map(|(m, _)| m).collect();
             assert_eq!(order, vec![&b"a"[..], b"b", b"c"]);
-            // ZADD of an equal score is no update: the stored -0 stays (ZSCORE says "-0").
+            // ZADD of an equal score is no update: what was stored stays.
             assert_eq!(z.insert(b"b", 0.0, &limits), InsertResult::Unchanged);
-            assert_eq!(z.score(b"b").map(f64::to_bits), Some((-0.0f64).to_bits()));
+            assert_eq!(z.score(b"b").map(f64::to_bits), Some(kept.to_bits()));
             let zero = ScoreBound::inclusive(0.0);
             assert_eq!(z.count_in_score_range(zero, zero), 3);
             let neg = ScoreBound::inclusive(-0.0);
@@ -3020,8 +3048,11 @@ mod tests {
                     (count as usize, count as usize)
                 );
             }
-            // At least the size: the whole set in order.
-            let all: Vec<_> = z.iter().map(|(m, s)| (m.to_vec(), s)).collect();
+            // At least the size: the whole set, highest first (Redis's zuiInitIterator).
+            let all: Vec<_> = z
+                .range_by_rank(0, -1, true)
+                .map(|(m, s)| (m.to_vec(), s))
+                .collect();
             assert_eq!(draw(50, &mut rng), all);
             assert_eq!(draw(i64::MAX, &mut rng), all);
             // The emitter can stop a huge negative count.
