@@ -18,6 +18,7 @@ pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod strings;
+pub mod zsets;
 
 pub use ctx::{CmdError, CmdResult, Ctx, Flow};
 
@@ -195,6 +196,7 @@ pub fn table() -> &'static [&'static [Command]] {
         admin::COMMANDS,
         debug::COMMANDS,
         hll::COMMANDS,
+        zsets::COMMANDS,
     ];
     TABLE
 }
