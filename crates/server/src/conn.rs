@@ -113,6 +113,8 @@ where
                     }
                 }
             }
+            // Input read while a blocking command waited lands in `rbuf` after this point.
+            let unparsed_before_run = rbuf.len();
             if !batch.is_empty() {
                 let mut io = BlockedIo {
                     stream: &mut stream,
@@ -154,7 +156,8 @@ where
                 ferrodis_resp::write_error(&mut wbuf, msg.as_bytes());
                 closing = true;
             }
-            if closing || batch.len() < max_batch {
+            let arrived_while_blocked = rbuf.len() > unparsed_before_run;
+            if closing || (batch.len() < max_batch && !arrived_while_blocked) {
                 break;
             }
             // A full batch: more commands may be waiting. Write a large output first.

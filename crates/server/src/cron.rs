@@ -65,8 +65,8 @@ fn record_expired(core: &mut Core, db: usize, keys: Vec<crate::keyspace::Key>) {
     if keys.is_empty() {
         return;
     }
+    // Counted as expirations, not as changes: Redis's dirty counter ignores active expiry.
     core.stats.expired_keys += keys.len() as u64;
-    core.dirty += keys.len() as u64;
     let verb: &'static [u8] = if core.config.lazyfree_lazy_expire {
         b"UNLINK"
     } else {

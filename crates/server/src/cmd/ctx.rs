@@ -336,16 +336,19 @@ impl<'a> Ctx<'a> {
         self.flow = Flow::Block { deadline_ms };
     }
 
-    /// Parses a blocking command's timeout (float seconds, 0 = forever) into a deadline in
-    /// unix ms (0 = none), with Redis's errors.
+    /// Parses a blocking command's timeout (seconds as a long double, 0 = forever) into a
+    /// deadline in unix ms (0 = none), with Redis 7.0's errors: a value whose milliseconds do not
+    /// fit a 64-bit integer (`inf` included) wraps negative there, hence "timeout is negative".
     pub fn parse_block_timeout(&self, arg: &[u8]) -> Result<u64, CmdError> {
-        let secs = parse_f64(arg)
-            .filter(|v| v.is_finite())
+        let secs = super::strings::long_double::parse(arg)
+            .map(|v| v.to_f64())
+            .filter(|v| !v.is_nan())
             .ok_or(errors::TIMEOUT_INVALID)?;
-        if secs < 0.0 {
+        let ms = (secs * 1000.0).ceil();
+        if ms < 0.0 || ms >= i64::MAX as f64 {
             return Err(errors::TIMEOUT_NEGATIVE.into());
         }
-        let ms = (secs * 1000.0).round() as u64;
+        let ms = ms as u64;
         Ok(if ms == 0 { 0 } else { self.now_ms + ms })
     }
 

@@ -275,15 +275,15 @@ impl Arg {
 /// The argument type a name suggests (as in Redis's JSON command files).
 fn kind_of(name: &str) -> &'static str {
     match name {
-        "key" | "key1" | "key2" | "newkey" | "source" | "destination" | "destkey" | "sourcekey" => {
-            "key"
-        }
+        "key" | "key1" | "key2" | "newkey" | "source" | "destination" | "destkey" | "sourcekey"
+        | "dst" | "src" => "key",
         "pattern" => "pattern",
         "unix-time-seconds" | "unix-time-milliseconds" => "unix-time",
         "seconds" | "milliseconds" | "count" | "offset" | "start" | "end" | "index" | "index1"
         | "index2" | "db" | "destination-db" | "increment" | "decrement" | "timeout" | "bit"
         | "min-match-len" | "maxage" | "client-id" | "protover" | "cursor" | "stop" | "rank"
-        | "num-matches" | "len" | "limit" | "numkeys" => "integer",
+        | "num-matches" | "len" | "limit" | "numkeys" | "weight" => "integer",
+        "score" | "min" | "max" => "double",
         _ => "string",
     }
 }

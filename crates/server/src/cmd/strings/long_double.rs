@@ -30,6 +30,23 @@ impl Ld {
     pub fn is_finite(self) -> bool {
         matches!(self, Ld::Finite { .. })
     }
+
+    /// The nearest f64 (for comparisons and timeouts, where long double precision is moot).
+    pub fn to_f64(self) -> f64 {
+        match self {
+            Ld::Infinite { neg } => {
+                if neg {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::INFINITY
+                }
+            }
+            Ld::Finite { neg, mant, exp } => {
+                let v = (mant as f64) * 2f64.powi(exp.clamp(-2000, 2000) as i32);
+                if neg { -v } else { v }
+            }
+        }
+    }
 }
 
 /// An unsigned big integer, little-endian 32-bit limbs, no trailing zero limbs.
