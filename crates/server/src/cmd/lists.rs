@@ -101,8 +101,8 @@ fn write_list<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut List>, 
 /// a key that meanwhile holds another type keeps the client blocked (as Redis serves only
 /// keys of the type a client waits for) instead of failing it with WRONGTYPE.
 fn has_list_for_pop(ctx: &mut Ctx, key: &[u8]) -> Result<bool, CmdError> {
-    match read_list(ctx, key) {
-        Ok(found) => Ok(found.is_some()),
+    match list_exists_for_write(ctx, key) {
+        Ok(found) => Ok(found),
         Err(_) if ctx.client.serving_blocked => Ok(false),
         Err(e) => Err(e),
     }
@@ -216,7 +216,7 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
         None => None,
     };
     let key = &args[1];
-    let exists = read_list_quiet(ctx, key)?;
+    let exists = list_exists_for_write(ctx, key)?;
     if !exists {
         match count {
             Some(_) => ctx.null_array(),
@@ -241,9 +241,17 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
     Ok(())
 }
 
-/// Whether a list exists at `key` (WRONGTYPE otherwise), counting a keyspace hit or miss.
-fn read_list_quiet(ctx: &mut Ctx, key: &[u8]) -> Result<bool, CmdError> {
-    Ok(read_list(ctx, key)?.is_some())
+/// Whether a list exists at `key` (WRONGTYPE otherwise), looked up as Redis's pops and moves
+/// do (lookupKeyWrite): expired first, touched, and counted as no keyspace hit or miss.
+fn list_exists_for_write(ctx: &mut Ctx, key: &[u8]) -> Result<bool, CmdError> {
+    if !ctx.exists_for_write(key) {
+        return Ok(false);
+    }
+    match ctx.lookup_quiet(key).map(|e| &e.value) {
+        Some(Value::List(_)) => Ok(true),
+        Some(_) => Err(errors::WRONGTYPE.into()),
+        None => Ok(false),
+    }
 }
 
 fn lpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -304,11 +312,13 @@ fn index_of(index: i64, len: usize) -> Option<usize> {
 }
 
 fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let index = parse_int(&args[2])?;
+    // Redis looks the key up before it parses the index: a missing key answers nil and a
+    // wrong type WRONGTYPE whatever the index.
     let Some(list) = read_list(ctx, &args[1])? else {
         ctx.null();
         return Ok(());
     };
+    let index = parse_int(&args[2])?;
     match index_of(index, list.len()).and_then(|i| list.get(i)) {
         Some(e) => {
             let mut buf = itoa::Buffer::new();
@@ -320,11 +330,12 @@ fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn lset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let index = parse_int(&args[2])?;
     let key = &args[1];
+    // As LINDEX: the key first (no such key, WRONGTYPE), then the index.
     let Some(list) = write_list(ctx, key)? else {
         return Err(errors::NO_SUCH_KEY.into());
     };
+    let index = parse_int(&args[2])?;
     let Some(i) = index_of(index, list.len()) else {
         return Err(errors::INDEX_OUT_OF_RANGE.into());
     };
@@ -467,6 +478,9 @@ fn move_element(
     to: End,
 ) -> Result<Option<Vec<u8>>, CmdError> {
     check_list_or_missing(ctx, dst)?;
+    if src == dst {
+        return rotate(ctx, src, from, to);
+    }
     let popped = pop_elements(ctx, src, from, 1)?;
     let Some(e) = popped.into_iter().next() else {
         return Ok(None);
@@ -487,6 +501,29 @@ fn move_element(
     Ok(Some(e))
 }
 
+/// LMOVE with one list as source and destination: the list never becomes empty, so the key
+/// (and its TTL) stays, as in Redis, which pushes before it checks the source for emptiness.
+fn rotate(ctx: &mut Ctx, key: &Bytes, from: End, to: End) -> Result<Option<Vec<u8>>, CmdError> {
+    let Some(list) = write_list(ctx, key)? else {
+        return Ok(None);
+    };
+    let popped = match from {
+        End::Left => list.pop_front(),
+        End::Right => list.pop_back(),
+    };
+    let Some(e) = popped else {
+        return Ok(None);
+    };
+    match to {
+        End::Left => list.push_front(&e),
+        End::Right => list.push_back(&e),
+    }
+    // Redis signals (and counts) the pop and the push apart.
+    ctx.modified(key);
+    ctx.modified(key);
+    Ok(Some(e))
+}
+
 fn lmove_generic(
     ctx: &mut Ctx,
     src: &Bytes,
@@ -494,7 +531,7 @@ fn lmove_generic(
     from: End,
     to: End,
 ) -> Result<bool, CmdError> {
-    if read_list(ctx, src)?.is_none() {
+    if !list_exists_for_write(ctx, src)? {
         return Ok(false);
     }
     match move_element(ctx, src, dst, from, to)? {
@@ -524,12 +561,12 @@ fn rpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// Parses `numkeys key... LEFT|RIGHT [COUNT n]` starting at `args[first]`.
 fn parse_mpop(args: &[Bytes], first: usize) -> Result<(Vec<Bytes>, End, usize), CmdError> {
-    let numkeys = parse_int(&args[first])?;
+    const NUMKEYS: &str = "ERR numkeys should be greater than 0";
+    let numkeys = parse_int(&args[first]).map_err(|_| NUMKEYS)?;
     if numkeys <= 0 {
-        return Err("ERR numkeys should be greater than 0".into());
+        return Err(NUMKEYS.into());
     }
-    let numkeys = numkeys as usize;
-    let keys_end = first + 1 + numkeys;
+    let keys_end = (first + 1).saturating_add(numkeys as usize);
     if keys_end >= args.len() {
         return Err(errors::SYNTAX.into());
     }
@@ -659,8 +696,9 @@ fn brpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let deadline = ctx.parse_block_timeout(&args[1])?;
+    // Redis parses the timeout after numkeys, the keys, the end and COUNT.
     let (keys, end, count) = parse_mpop(args, 2)?;
+    let deadline = ctx.parse_block_timeout(&args[1])?;
     if mpop_first(ctx, &keys, end, count)? {
         return Ok(());
     }
