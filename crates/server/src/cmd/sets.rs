@@ -126,6 +126,19 @@ fn write_set<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Set>, Cm
     }
 }
 
+/// The size of the set at `key` looked up as Redis's lookupKeyWrite: expired first, touched,
+/// no keyspace hit or miss counted.
+fn set_len_for_write(ctx: &mut Ctx, key: &[u8]) -> Result<Option<usize>, CmdError> {
+    if !ctx.exists_for_write(key) {
+        return Ok(None);
+    }
+    match ctx.lookup_quiet(key).map(|e| &e.value) {
+        Some(Value::Set(s)) => Ok(Some(s.len())),
+        Some(_) => Err(errors::WRONGTYPE.into()),
+        None => Ok(None),
+    }
+}
+
 fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
     let empty = matches!(ctx.db().get(key).map(|e| &e.value), Some(Value::Set(s)) if s.is_empty());
     if empty {
@@ -247,7 +260,9 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if count < 0 {
         return Err("ERR value is out of range, must be positive".into());
     }
-    let Some(size) = read_set(ctx, key)?.map(|s| s.len()) else {
+    // Redis looks the key up for writing (no keyspace hit or miss); only the whole-set case
+    // reads it again, through SUNION, and counts that hit.
+    let Some(size) = set_len_for_write(ctx, key)? else {
         ctx.set_len(0);
         return Ok(());
     };
@@ -293,8 +308,8 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 3 {
         return Err(errors::SYNTAX.into());
     }
-    let set = read_set(ctx, &args[1])?;
     let Some(count_arg) = args.get(2) else {
+        let set = read_set(ctx, &args[1])?;
         let member = set
             .as_ref()
             .and_then(|s| s.random_member(&mut ctx.core.rng).map(|e| e.to_vec()));
@@ -308,6 +323,8 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if count == i64::MIN {
         return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
     }
+    // Redis parses the count before it looks the key up (a bad count beats WRONGTYPE).
+    let set = read_set(ctx, &args[1])?;
     let mut picked: Vec<Vec<u8>> = Vec::new();
     if let Some(set) = &set {
         set.random_members(count, &mut ctx.core.rng, |e| picked.push(e.to_vec()));
@@ -322,13 +339,16 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (src, dst, member) = (&args[1], &args[2], &args[3]);
     let lim = limits(ctx);
-    let src_exists = write_set(ctx, src)?.is_some();
-    // The destination's type is checked even when the source is missing.
-    let dst_exists = write_set(ctx, dst)?.is_some();
+    // Redis looks both keys up (expiring either), then answers 0 for a missing source before
+    // it checks the destination's type.
+    let src_exists = ctx.exists_for_write(src);
+    ctx.exists_for_write(dst);
     if !src_exists {
         ctx.int(0);
         return Ok(());
     }
+    write_set(ctx, src)?;
+    let dst_exists = write_set(ctx, dst)?.is_some();
     if src == dst {
         let has = write_set(ctx, src)?.is_some_and(|s| s.contains(member));
         ctx.int(has as i64);
@@ -466,9 +486,11 @@ fn sdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let numkeys = parse_int(&args[1])?;
+    // Parse failures answer the range message, as Redis's getRangeLongFromObjectOrReply.
+    const NUMKEYS: &str = "ERR numkeys should be greater than 0";
+    let numkeys = parse_int(&args[1]).map_err(|_| NUMKEYS)?;
     if numkeys <= 0 {
-        return Err("ERR numkeys should be greater than 0".into());
+        return Err(NUMKEYS.into());
     }
     let numkeys = numkeys as usize;
     if args.len() < 2 + numkeys {
@@ -478,9 +500,10 @@ fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut i = 2 + numkeys;
     while i < args.len() {
         if args[i].eq_ignore_ascii_case(b"LIMIT") && i + 1 < args.len() {
-            let n = parse_int(&args[i + 1])?;
+            const LIMIT: &str = "ERR LIMIT can't be negative";
+            let n = parse_int(&args[i + 1]).map_err(|_| LIMIT)?;
             if n < 0 {
-                return Err("ERR LIMIT can't be negative".into());
+                return Err(LIMIT.into());
             }
             limit = n as usize;
             i += 2;
@@ -499,13 +522,15 @@ fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn sscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let cursor = super::keys::parse_cursor(&args[2])?;
-    let (pattern, count) = parse_scan_options(&args[3..])?;
+    // Redis's order: the cursor, the key (a missing one answers an empty scan, whatever the
+    // options), then the options.
     let Some(set) = read_set(ctx, &args[1])? else {
         ctx.array(2);
         ctx.bulk(b"0");
         ctx.array(0);
         return Ok(());
     };
+    let (pattern, count) = parse_scan_options(&args[3..])?;
     let mut found: Vec<Vec<u8>> = Vec::new();
     let next = set.scan(cursor, count, |e| {
         let mut buf = itoa::Buffer::new();
