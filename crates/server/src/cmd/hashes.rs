@@ -308,6 +308,10 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let delta = long_double::parse(&args[3]).ok_or(errors::NOT_FLOAT)?;
+    // Redis checks the increment itself before the hash (HINCRBYFLOAT h f inf).
+    if !delta.is_finite() {
+        return Err("ERR value is NaN or Infinity".into());
+    }
     let lim = limits(ctx);
     let key = &args[1];
     let Some(hash) = write_hash(ctx, key, true)? else {
@@ -334,13 +338,15 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let cursor = super::keys::parse_cursor(&args[2])?;
-    let (pattern, count) = parse_scan_options(&args[3..])?;
+    // Redis's order: the cursor, the key (a missing one answers an empty scan, whatever the
+    // options), then the options.
     let Some(hash) = read_hash(ctx, &args[1])? else {
         ctx.array(2);
         ctx.bulk(b"0");
         ctx.array(0);
         return Ok(());
     };
+    let (pattern, count) = parse_scan_options(&args[3..])?;
     let mut found: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let next = hash.scan(cursor, count, |f, v| {
         if pattern
@@ -389,6 +395,17 @@ pub fn parse_scan_options(args: &[Bytes]) -> Result<(Option<Bytes>, usize), CmdE
 }
 
 fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // Redis's order: the count, then the syntax, then WITHVALUES's tighter range.
+    let count = match args.get(2) {
+        None => None,
+        Some(a) => {
+            let n = parse_int(a)?;
+            if n == i64::MIN {
+                return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
+            }
+            Some(n)
+        }
+    };
     if args.len() > 4 {
         return Err(errors::SYNTAX.into());
     }
@@ -397,16 +414,12 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some(a) if a.eq_ignore_ascii_case(b"WITHVALUES") => true,
         Some(_) => return Err(errors::SYNTAX.into()),
     };
-    let count = match args.get(2) {
-        None => None,
-        Some(a) => {
-            let n = parse_int(a)?;
-            if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&n) {
-                return Err("ERR value is out of range".into());
-            }
-            Some(n)
-        }
-    };
+    // Redis checks this range only WITHVALUES; without, a huge negative count makes it try to
+    // reply that many fields until memory runs out. We refuse that one instead.
+    let limit = -(i64::MAX / 2)..=i64::MAX / 2;
+    if count.is_some_and(|n| !limit.contains(&n) && (with_values || n < 0)) {
+        return Err("ERR value is out of range".into());
+    }
     let hash = read_hash(ctx, &args[1])?;
     let Some(count) = count else {
         let core = &mut *ctx.core;
