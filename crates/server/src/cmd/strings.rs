@@ -168,6 +168,8 @@ fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match core.dbs[ctx.client.db].lookup_read(&args[1], ctx.now_ms) {
         ReadLookup::Live(e) => {
             if !e.value.is_string() {
+                // The key was found: Redis counts the hit before the type check fails.
+                core.stats.keyspace_hits += 1;
                 return Err(errors::WRONGTYPE.into());
             }
             let mut buf = itoa::Buffer::new();
