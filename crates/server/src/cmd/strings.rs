@@ -330,12 +330,17 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else {
         None
     };
-    let exists = if want_get {
-        old.is_some()
-    } else {
-        ctx.exists_for_write(key)
+    // Plain SET needs no existence check (the hot path): `set_key` replaces whatever is there
+    // and records a logically expired old key's expiry itself.
+    let blocked = (nx || xx) && {
+        let exists = if want_get {
+            old.is_some()
+        } else {
+            ctx.exists_for_write(key)
+        };
+        (nx && exists) || (xx && !exists)
     };
-    if (nx && exists) || (xx && !exists) {
+    if blocked {
         match (want_get, old) {
             (true, Some(v)) => ctx.bulk_value(&v),
             _ => ctx.null(),
