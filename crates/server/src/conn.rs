@@ -19,6 +19,23 @@ const MAX_BATCH: usize = 512;
 /// Output kept in memory before it is written even mid-batch.
 const FLUSH_BYTES: usize = 1 << 20;
 
+/// The largest free room a single read may be given.
+const MAX_READ_ROOM: usize = 1 << 20;
+
+/// Reads into `rbuf` with at least `room` bytes free; reports whether the read filled them.
+async fn read_with_room<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    rbuf: &mut BytesMut,
+    room: usize,
+) -> std::io::Result<(usize, bool)> {
+    if rbuf.capacity() - rbuf.len() < room {
+        rbuf.reserve(room);
+    }
+    let spare = rbuf.capacity() - rbuf.len();
+    let n = stream.read_buf(rbuf).await?;
+    Ok((n, n == spare))
+}
+
 /// Where a connection comes from, for CLIENT LIST and protected mode.
 pub struct Peer {
     pub addr: String,
@@ -40,6 +57,9 @@ where
     }
 
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
+    // How much free room a read gets: doubled whenever a read fills it, so a pipeline of large
+    // commands arrives in one read (one batch, one reply write) instead of two.
+    let mut read_room = 16 * 1024;
     let mut wbuf = BytesMut::with_capacity(16 * 1024);
     let mut parser = RequestParser::new();
     let mut batch: Vec<Vec<Bytes>> = Vec::new();
@@ -55,11 +75,14 @@ where
                 Some(ClientMsg::Data(d) | ClientMsg::Unblocked(d)) => wbuf.extend_from_slice(&d),
                 Some(ClientMsg::Kill) | None => break 'conn,
             },
-            r = stream.read_buf(&mut rbuf) => match r {
-                Ok(0) | Err(_) => break 'conn,
-                Ok(n) => {
+            r = read_with_room(&mut stream, &mut rbuf, read_room) => match r {
+                Ok((0, _)) | Err(_) => break 'conn,
+                Ok((n, filled)) => {
                     bytes_in = n;
                     last_activity = tokio::time::Instant::now();
+                    if filled {
+                        read_room = (read_room * 2).min(MAX_READ_ROOM);
+                    }
                 }
             },
             _ = tokio::time::sleep_until(deadline), if idle_timeout > 0 => {
