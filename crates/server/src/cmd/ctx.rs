@@ -298,6 +298,18 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Deletes `key` if a command emptied its collection (an empty list, hash, set or sorted
+    /// set never exists in Redis).
+    pub fn delete_if_emptied(&mut self, key: &[u8]) {
+        if self
+            .db()
+            .get(key)
+            .is_some_and(|e| e.value.is_empty_collection())
+        {
+            self.db().remove(key);
+        }
+    }
+
     /// Records a modification of `key`: WATCH marks and the dirty counter.
     pub fn modified(&mut self, key: &[u8]) {
         let db = self.client.db;

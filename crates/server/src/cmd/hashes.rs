@@ -135,13 +135,6 @@ fn write_hash<'c>(
     }
 }
 
-fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
-    let empty = matches!(ctx.db().get(key).map(|e| &e.value), Some(Value::Hash(h)) if h.is_empty());
-    if empty {
-        ctx.db().remove(key);
-    }
-}
-
 /// Sets field/value pairs; returns how many fields are new.
 fn set_pairs(ctx: &mut Ctx, args: &[Bytes]) -> Result<usize, CmdError> {
     if !args.len().is_multiple_of(2) {
@@ -222,7 +215,7 @@ fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let removed = args[2..].iter().filter(|f| hash.remove(f)).count();
     if removed > 0 {
         ctx.modified(key);
-        delete_if_empty(ctx, key);
+        ctx.delete_if_emptied(key);
     }
     ctx.int(removed as i64);
     Ok(())

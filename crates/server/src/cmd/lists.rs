@@ -120,14 +120,6 @@ fn new_list(ctx: &Ctx) -> List {
     List::new(ctx.core.config.list_max_listpack_size as i64)
 }
 
-/// Deletes `key` if its list became empty.
-fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
-    let empty = matches!(ctx.db().get(key).map(|e| &e.value), Some(Value::List(l)) if l.is_empty());
-    if empty {
-        ctx.db().remove(key);
-    }
-}
-
 fn push_generic(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) -> CmdResult {
     let key = &args[1];
     let exists = write_list(ctx, key)?.is_some();
@@ -196,7 +188,7 @@ fn pop_elements(
     }
     if !out.is_empty() {
         ctx.modified(key);
-        delete_if_empty(ctx, key);
+        ctx.delete_if_emptied(key);
     }
     Ok(out)
 }
@@ -380,7 +372,7 @@ fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let removed = list.remove_matching(&args[3], count);
     if removed > 0 {
         ctx.modified(key);
-        delete_if_empty(ctx, key);
+        ctx.delete_if_emptied(key);
     }
     ctx.int(removed as i64);
     Ok(())
@@ -404,7 +396,7 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     ctx.modified(key);
-    delete_if_empty(ctx, key);
+    ctx.delete_if_emptied(key);
     ctx.ok();
     Ok(())
 }

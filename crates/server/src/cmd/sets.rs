@@ -139,13 +139,6 @@ fn set_len_for_write(ctx: &mut Ctx, key: &[u8]) -> Result<Option<usize>, CmdErro
     }
 }
 
-fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
-    let empty = matches!(ctx.db().get(key).map(|e| &e.value), Some(Value::Set(s)) if s.is_empty());
-    if empty {
-        ctx.db().remove(key);
-    }
-}
-
 /// Members as owned byte strings (for replies and set algebra).
 fn members(set: &Set) -> Vec<Vec<u8>> {
     set.iter().map(|e| e.to_vec()).collect()
@@ -184,7 +177,7 @@ fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let removed = args[2..].iter().filter(|m| set.remove(m)).count();
     if removed > 0 {
         ctx.modified(key);
-        delete_if_empty(ctx, key);
+        ctx.delete_if_emptied(key);
     }
     ctx.int(removed as i64);
     Ok(())
@@ -247,7 +240,7 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Ok(());
         };
         ctx.modified(key);
-        delete_if_empty(ctx, key);
+        ctx.delete_if_emptied(key);
         ctx.bulk(&member);
         ctx.rewrite_effect(vec![
             Bytes::from_static(b"SREM"),
@@ -360,7 +353,7 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     ctx.modified(src);
-    delete_if_empty(ctx, src);
+    ctx.delete_if_emptied(src);
     if !dst_exists {
         let now = ctx.now_ms;
         let set = Set::from_first(member, &lim);

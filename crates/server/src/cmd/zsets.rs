@@ -223,14 +223,6 @@ fn write_zset<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut ZSet>, 
     }
 }
 
-/// Deletes `key` if its sorted set became empty.
-fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
-    let empty = matches!(ctx.db().get(key).map(|e| &e.value), Some(Value::ZSet(z)) if z.is_empty());
-    if empty {
-        ctx.db().remove(key);
-    }
-}
-
 /// Records `changes` modifications of `key` (Redis adds each to `server.dirty`) with one
 /// WATCH/blocking signal.
 fn modified_n(ctx: &mut Ctx, key: &[u8], changes: usize) {
@@ -507,7 +499,7 @@ fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             break;
         }
     }
-    delete_if_empty(ctx, key);
+    ctx.delete_if_emptied(key);
     modified_n(ctx, key, deleted);
     ctx.int(deleted as i64);
     Ok(())
@@ -589,7 +581,7 @@ fn remove_range(ctx: &mut Ctx, key: &[u8], range: RemoveRange<'_>) -> CmdResult 
         RemoveRange::Score(min, max) => z.remove_range_by_score(min, max),
         RemoveRange::Lex(min, max) => z.remove_range_by_lex(min, max),
     };
-    delete_if_empty(ctx, key);
+    ctx.delete_if_emptied(key);
     modified_n(ctx, key, removed);
     ctx.int(removed as i64);
     Ok(())

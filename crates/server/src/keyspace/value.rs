@@ -183,6 +183,18 @@ impl Value {
         }
     }
 
+    /// True for a list, hash, set or sorted set with no elements left (to be deleted: Redis
+    /// never keeps an empty collection).
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::List(l) => l.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::Set(s) => s.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
+            _ => false,
+        }
+    }
+
     /// OBJECT ENCODING's answer.
     pub fn encoding_name(&self) -> &'static str {
         match self {

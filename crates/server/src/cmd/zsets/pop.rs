@@ -5,7 +5,7 @@
 //! score]; ZMPOP/BZMPOP are [key, [[member, score], ...]]. ZMPOP, BZMPOP and a served
 //! BZPOPMIN/BZPOPMAX are recorded as `ZPOPMIN|ZPOPMAX key [count]`.
 
-use super::{delete_if_empty, modified_n, parse_int_at_least, write_zset, zset_len_for_write};
+use super::{modified_n, parse_int_at_least, write_zset, zset_len_for_write};
 use crate::blocking::TimeoutReply;
 use crate::cmd::{CmdError, CmdResult, Ctx};
 use crate::errors;
@@ -45,7 +45,7 @@ fn pop_elements(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> Vec<(Vec<u
         End::Min => z.pop_min(count),
         End::Max => z.pop_max(count),
     };
-    delete_if_empty(ctx, key);
+    ctx.delete_if_emptied(key);
     modified_n(ctx, key, popped.len());
     popped
 }
