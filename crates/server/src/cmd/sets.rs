@@ -225,6 +225,21 @@ fn parse_count(arg: &[u8]) -> Result<i64, CmdError> {
     parse_int(arg).map_err(|_| "ERR value is out of range, must be positive".into())
 }
 
+/// Pops up to `count` random members of the set at `key` (already type-checked and expired by
+/// the caller's write lookup). The keyspace and the server's rng are disjoint fields of the
+/// core, so both are borrowed at once.
+fn pop_random_members(ctx: &mut Ctx, key: &[u8], count: usize) -> Vec<Vec<u8>> {
+    let (db, now) = (ctx.client.db, ctx.now_ms);
+    let core = &mut *ctx.core;
+    let Some(Value::Set(set)) = core.dbs[db].get_value_mut(key, now) else {
+        return Vec::new();
+    };
+    let set = Arc::make_mut(set);
+    (0..count)
+        .map_while(|_| set.pop_random(&mut core.rng))
+        .collect()
+}
+
 fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 3 {
         return Err(errors::SYNTAX.into());
@@ -232,10 +247,11 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let Some(count_arg) = args.get(2) else {
         // One member, recorded as SREM key member.
-        let mut rng = std::mem::replace(&mut ctx.core.rng, rand::SeedableRng::seed_from_u64(0));
-        let member = write_set(ctx, key)?.and_then(|s| s.pop_random(&mut rng));
-        ctx.core.rng = rng;
-        let Some(member) = member else {
+        if write_set(ctx, key)?.is_none() {
+            ctx.null();
+            return Ok(());
+        }
+        let Some(member) = pop_random_members(ctx, key, 1).pop() else {
             ctx.null();
             return Ok(());
         };
@@ -274,16 +290,7 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.suppress_own_effect();
         ctx.also_propagate(vec![Bytes::from_static(b"DEL"), key.clone()]);
     } else {
-        let mut rng = std::mem::replace(&mut ctx.core.rng, rand::SeedableRng::seed_from_u64(0));
-        if let Some(set) = write_set(ctx, key)? {
-            for _ in 0..count {
-                match set.pop_random(&mut rng) {
-                    Some(m) => popped.push(m),
-                    None => break,
-                }
-            }
-        }
-        ctx.core.rng = rng;
+        popped = pop_random_members(ctx, key, count as usize);
         ctx.modified(key);
         ctx.suppress_own_effect();
         // Redis records the removals as SREMs of at most 1024 members each.
