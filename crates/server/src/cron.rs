@@ -22,6 +22,7 @@ pub fn spawn(shared: Arc<Shared>) {
             let budget = period * EXPIRE_TIME_PERCENT as u32 / 100;
             active_expire_cycle(&shared, budget);
             end_pause_if_due(&shared);
+            shared.core.lock().save_points_due();
         }
     });
 }

@@ -82,3 +82,12 @@ fn clip(b: &[u8], max: usize) -> String {
     let s = String::from_utf8_lossy(&b[..b.len().min(max)]);
     s.replace(['\r', '\n'], " ")
 }
+
+// ---- persistence ---------------------------------------------------------------------------
+pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";
+pub const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+pub const BGSAVE_IN_PROGRESS: &str = "ERR Background save already in progress";
+pub const SAVE_FAILED: &str = "ERR";
+pub const BAD_PAYLOAD: &str = "ERR DUMP payload version or checksum are wrong";
+pub const BAD_DATA_FORMAT: &str = "ERR Bad data format";
+pub const BUSYKEY: &str = "BUSYKEY Target key name already exists.";

@@ -13,6 +13,7 @@ mod info;
 mod keyspace;
 mod log;
 mod net;
+mod persist;
 mod pubsub;
 mod server;
 mod stats;
@@ -138,10 +139,16 @@ fn main() {
         }
         log!(Notice, "Server initialized");
         net::spawn_accept_loops(&shared, tcp, unix);
+        let loader = Arc::clone(&shared);
+        let _ = tokio::task::spawn_blocking(move || persist::load::load_at_startup(&loader)).await;
         cron::spawn(Arc::clone(&shared));
         log!(Notice, "Ready to accept connections");
-        wait_for_shutdown(&shared).await;
-        shutdown(&shared, &pidfile)
+        loop {
+            let by_signal = wait_for_shutdown(&shared).await;
+            if let Some(code) = shutdown(&shared, &pidfile, by_signal) {
+                break code;
+            }
+        }
     });
     std::process::exit(code);
 }
@@ -157,29 +164,56 @@ pub(crate) fn log_level(config: &Config) -> log::Level {
     }
 }
 
-async fn wait_for_shutdown(shared: &Arc<Shared>) {
+/// Waits for SIGTERM, SIGINT or SHUTDOWN; true for a signal.
+async fn wait_for_shutdown(shared: &Arc<Shared>) -> bool {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
     ) else {
         shared.shutdown_notify.notified().await;
-        return;
+        return false;
     };
     tokio::select! {
         _ = term.recv() => log!(Warning, "Received SIGTERM scheduling shutdown..."),
         _ = int.recv() => log!(Warning, "Received SIGINT scheduling shutdown..."),
-        _ = shared.shutdown_notify.notified() => {}
+        _ = shared.shutdown_notify.notified() => return false,
     }
+    true
 }
 
-/// The end of the process as Redis ends it: log, (persistence arrives with the RDB issue),
-/// remove the pid file and socket, say goodbye.
-fn shutdown(shared: &Shared, pidfile: &str) -> i32 {
+/// The end of the process as Redis ends it: log, save when asked to (or when save points
+/// exist), remove the pid file and socket, say goodbye. `None` when the final save failed: the
+/// server keeps running rather than lose data, as Redis does.
+fn shutdown(shared: &Shared, pidfile: &str, by_signal: bool) -> Option<i32> {
     let mut core = shared.core.lock();
     let request = core.shutdown.take().unwrap_or(ShutdownRequest::Default);
-    log!(Warning, "User requested shutdown...");
-    let _ = request;
+    // SHUTDOWN logged this itself, before its save.
+    if by_signal {
+        log!(Warning, "User requested shutdown...");
+    }
+    if core.persistence.bgsave.is_some() {
+        log!(Warning, "There is a child saving an .rdb. Killing it!");
+        core.cancel_bgsave();
+    }
+    // Never save while a load is running: the file on disk is the only full copy.
+    let save = core.persistence.loading.is_none()
+        && match request {
+            ShutdownRequest::Save => true,
+            ShutdownRequest::NoSave => false,
+            ShutdownRequest::Default => !core.config.save.is_empty(),
+        };
+    if save {
+        log!(Notice, "Saving the final RDB snapshot before exiting.");
+        if core.save_now().is_err() {
+            log!(Warning, "Error trying to save the DB, can't exit.");
+            log!(
+                Warning,
+                "SIGTERM received but errors trying to shut down the server, check the logs for more information"
+            );
+            return None;
+        }
+    }
     for h in core.clients.values() {
         let _ = h.tx.send(client::ClientMsg::Kill);
     }
@@ -192,5 +226,5 @@ fn shutdown(shared: &Shared, pidfile: &str) -> i32 {
         let _ = std::fs::remove_file(sock);
     }
     log!(Warning, "Redis is now ready to exit, bye bye...");
-    0
+    Some(0)
 }

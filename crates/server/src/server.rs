@@ -75,6 +75,11 @@ pub struct Core {
     pub unpause_notify: Arc<Notify>,
     /// Highest used_memory seen by INFO.
     pub peak_memory: std::sync::atomic::AtomicU64,
+    pub persistence: crate::persist::Persistence,
+    /// What the RDB loaded at start said about replication (for partial resync after restart).
+    pub loaded_repl_info: Option<crate::persist::RdbReplInfo>,
+    /// The `Shared` this core lives in, for threads a command starts (background saves).
+    pub shared: crate::persist::SharedRef,
 }
 
 /// The write path's output: effects appended in master offset order. Replication (a later
@@ -157,6 +162,9 @@ impl Core {
             clock: crate::clock::Clock::new(),
             unpause_notify: Arc::new(Notify::new()),
             peak_memory: std::sync::atomic::AtomicU64::new(0),
+            persistence: Default::default(),
+            loaded_repl_info: None,
+            shared: std::sync::Weak::new(),
         }
     }
 
@@ -257,14 +265,17 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(core: Core) -> Arc<Shared> {
+    pub fn new(mut core: Core) -> Arc<Shared> {
         let unpause_notify = Arc::clone(&core.unpause_notify);
-        Arc::new(Shared {
-            core: Mutex::new(core),
-            next_client_id: AtomicU64::new(1),
-            connected_clients: AtomicUsize::new(0),
-            shutdown_notify: Notify::new(),
-            unpause_notify,
+        Arc::new_cyclic(|me| {
+            core.shared = me.clone();
+            Shared {
+                core: Mutex::new(core),
+                next_client_id: AtomicU64::new(1),
+                connected_clients: AtomicUsize::new(0),
+                shutdown_notify: Notify::new(),
+                unpause_notify,
+            }
         })
     }
 

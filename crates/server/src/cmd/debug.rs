@@ -50,6 +50,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             Ok(())
         }
         b"object" if args.len() == 3 => object(ctx, &args[2]),
+        b"reload" => reload(ctx, &args[2..]),
         b"set-active-expire" if args.len() == 3 => {
             ctx.core.active_expire_enabled = parse_int(&args[2])? != 0;
             ctx.ok();
@@ -227,5 +228,68 @@ fn help(ctx: &mut Ctx) -> CmdResult {
     for l in lines {
         ctx.simple(l);
     }
+    Ok(())
+}
+
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the dataset, empties it and loads the file
+/// back, all while holding the lock (the round trip Redis's tests use to check persistence).
+fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> CmdResult {
+    let (mut merge, mut flush, mut save) = (false, true, true);
+    for o in opts {
+        match o.to_ascii_uppercase().as_slice() {
+            b"MERGE" => merge = true,
+            b"NOFLUSH" => flush = false,
+            b"NOSAVE" => save = false,
+            _ => {
+                return Err(
+                    "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.".into(),
+                );
+            }
+        }
+    }
+    if save && ctx.core.save_now().is_err() {
+        return Err("ERR Error trying to save the DB".into());
+    }
+    let load_failed = "ERR Error trying to load the RDB dump, check server logs.";
+    let file = std::fs::File::open(&ctx.core.config.dbfilename).map_err(|e| {
+        log!(
+            Warning,
+            "Failed opening the RDB file {} for reading: {e}",
+            ctx.core.config.dbfilename
+        );
+        load_failed
+    })?;
+    let options = crate::persist::load::LoadOptions::for_core(ctx.core);
+    let loaded = crate::persist::load::load_stream(std::io::BufReader::new(file), &options, None)
+        .map_err(|e| {
+        for line in e.log_lines() {
+            log!(Warning, "{line}");
+        }
+        load_failed
+    })?;
+    if flush {
+        for (live, mut new) in ctx.core.dbs.iter_mut().zip(loaded.dbs) {
+            live.signal_all(true);
+            live.swap_data(&mut new);
+        }
+    } else {
+        for (index, new) in loaded.dbs.iter().enumerate() {
+            let live = &mut ctx.core.dbs[index];
+            if !merge && new.iter().any(|(k, _)| live.get(k.as_bytes()).is_some()) {
+                log!(
+                    Warning,
+                    "DEBUG RELOAD NOFLUSH: the RDB holds keys already present"
+                );
+                return Err(load_failed.into());
+            }
+            for (k, e) in new.iter() {
+                live.insert_entry(k.as_bytes(), e.clone());
+            }
+        }
+    }
+    ctx.core.persistence.last_load_keys_loaded = loaded.keys_loaded;
+    ctx.core.persistence.last_load_keys_expired = loaded.keys_expired;
+    log!(Notice, "DB reloaded by DEBUG RELOAD");
+    ctx.ok();
     Ok(())
 }

@@ -708,7 +708,14 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         db.signal_all(true);
         removed += db.clear() as u64;
     }
-    ctx.dirty += removed + 1;
+    // As Redis's flushAllDataAndResetRDB: a running background save is abandoned (it would
+    // resurrect the data) and, with save points, the now empty dataset is saved at once.
+    ctx.core.dirty += removed;
+    ctx.core.cancel_bgsave();
+    if !ctx.core.config.save.is_empty() {
+        let _ = ctx.core.save_now();
+    }
+    ctx.dirty += 1;
     ctx.ok();
     Ok(())
 }

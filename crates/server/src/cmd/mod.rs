@@ -14,6 +14,7 @@ pub mod hll;
 pub mod keys;
 pub mod lists;
 pub mod multi;
+pub mod persist;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
@@ -197,6 +198,7 @@ pub fn table() -> &'static [&'static [Command]] {
         debug::COMMANDS,
         hll::COMMANDS,
         zsets::COMMANDS,
+        persist::COMMANDS,
     ];
     TABLE
 }
@@ -309,6 +311,12 @@ pub fn dispatch(core: &mut Core, client: &mut Client, args: &[Bytes], out: &mut 
             cmd.name
         );
         return reject(core, client, out, Some(cmd), &msg);
+    }
+    if core.persistence.loading.is_some() && !cmd.has(flags::LOADING) {
+        return reject(core, client, out, Some(cmd), errors::LOADING);
+    }
+    if (cmd.is_write() || cmd.name == "ping") && core.disk_error_denies_writes() {
+        return reject(core, client, out, Some(cmd), errors::MISCONF);
     }
     if client.multi.is_some() && !multi::runs_inside_multi(cmd.name) {
         if cmd.has(flags::NO_MULTI) {

@@ -306,6 +306,25 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             _ => return Err(errors::SYNTAX.into()),
         }
     }
+    crate::log!(Warning, "User requested shutdown...");
+    // The final save happens here, so that a failure can be answered to this client while
+    // the server keeps running.
+    if ctx.core.persistence.loading.is_none() {
+        let save = match request {
+            ShutdownRequest::Save => true,
+            ShutdownRequest::NoSave => false,
+            ShutdownRequest::Default => !ctx.core.config.save.is_empty(),
+        };
+        if save {
+            ctx.core.cancel_bgsave();
+            crate::log!(Notice, "Saving the final RDB snapshot before exiting.");
+            if ctx.core.save_now().is_err() {
+                crate::log!(Warning, "Error trying to save the DB, can't exit.");
+                return Err("ERR Errors trying to SHUTDOWN. Check logs.".into());
+            }
+        }
+        request = ShutdownRequest::NoSave;
+    }
     ctx.core.shutdown = Some(request);
     ctx.flow = Flow::Shutdown;
     Ok(())

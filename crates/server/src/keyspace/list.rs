@@ -918,6 +918,13 @@ impl List {
     }
 
     /// Every element, head to tail (double-ended).
+    /// The list as RDB's quicklist nodes: one Redis listpack blob per chunk, head to tail.
+    pub fn redis_listpacks(&self) -> impl ExactSizeIterator<Item = Vec<u8>> + '_ {
+        self.chunks
+            .iter()
+            .map(|c| listpack::to_redis_blob(&c.buf, c.count as usize))
+    }
+
     pub fn iter(&self) -> Iter<'_> {
         Iter {
             chunks: self.chunks.iter(),

@@ -24,7 +24,7 @@ use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Segments per database. A power of two; a snapshot copies at this grain.
 pub const SEGMENTS: usize = 256;
@@ -48,6 +48,15 @@ impl Entry {
             value,
             expire_at_ms: 0,
             lru_s: (now_ms / 1000) as u32,
+        }
+    }
+
+    /// An entry as a snapshot recorded it: value, absolute expiry and last access.
+    pub fn restored(value: Value, expire_at_ms: Option<u64>, lru_s: u32) -> Entry {
+        Entry {
+            value,
+            expire_at_ms: expire_at_ms.map_or(0, |t| t.max(1)),
+            lru_s,
         }
     }
 
@@ -83,6 +92,55 @@ struct Segment {
     map: SegmentMap,
     /// Keys in this segment that carry an expiry.
     volatile: usize,
+}
+
+/// Bytes copied because a write touched a segment a snapshot still shared (INFO
+/// `rdb_last_cow_size`): the price of a fork-less snapshot, counted where it is paid.
+static COW_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// Total bytes copied on write since the process started; a save reports the difference.
+pub fn cow_bytes() -> u64 {
+    COW_BYTES.load(Ordering::Relaxed)
+}
+
+/// Write access to a segment, copying it first when a snapshot shares it.
+#[inline]
+fn segment_mut(seg: &mut Arc<Segment>) -> &mut Segment {
+    if Arc::strong_count(seg) > 1 {
+        let bytes = seg.map.capacity() * (std::mem::size_of::<Box<Slot>>() + 1)
+            + seg.map.len() * std::mem::size_of::<Slot>();
+        COW_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+    Arc::make_mut(seg)
+}
+
+/// A point-in-time view of one database: its segment pointers, cloned. Writes made after it was
+/// taken copy the segments they touch, so the view never changes.
+#[derive(Clone)]
+pub struct DbSnapshot {
+    segments: Vec<Arc<Segment>>,
+    len: usize,
+    volatile: usize,
+}
+
+impl DbSnapshot {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn volatile_len(&self) -> usize {
+        self.volatile
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
+        self.segments
+            .iter()
+            .flat_map(|s| s.map.iter().map(|slot| (&slot.key, &slot.entry)))
+    }
 }
 
 /// A WATCH registration: the flag is raised when the key is modified.
@@ -204,7 +262,7 @@ impl Db {
         if Arc::get_mut(seg).is_none() {
             seg.map.find(h, eq)?;
         }
-        Arc::make_mut(seg).map.find_mut(h, eq).map(|s| {
+        segment_mut(seg).map.find_mut(h, eq).map(|s| {
             s.entry.lru_s = (now_ms / 1000) as u32;
             &mut s.entry.value
         })
@@ -222,7 +280,7 @@ impl Db {
     ) -> Option<Entry> {
         let h = self.hash(key);
         let hasher = self.hasher;
-        let seg = Arc::make_mut(&mut self.segments[Self::segment_index(h)]);
+        let seg = segment_mut(&mut self.segments[Self::segment_index(h)]);
         let mut entry = Entry::new(value, now_ms);
         match seg.map.entry(
             h,
@@ -256,7 +314,7 @@ impl Db {
         let lru = entry.lru_s;
         let old = self.insert(key, entry.value, false, 0);
         let h = self.hash(key);
-        let seg = Arc::make_mut(&mut self.segments[Self::segment_index(h)]);
+        let seg = segment_mut(&mut self.segments[Self::segment_index(h)]);
         if let Some(s) = seg.map.find_mut(h, |s| s.key.as_bytes() == key) {
             s.entry.lru_s = lru;
             s.entry.expire_at_ms = expire;
@@ -273,7 +331,7 @@ impl Db {
         let seg = &mut self.segments[Self::segment_index(h)];
         let eq = |s: &Box<Slot>| s.key.as_bytes() == key;
         seg.map.find(h, eq)?;
-        let seg = Arc::make_mut(seg);
+        let seg = segment_mut(seg);
         let (boxed, _) = seg.map.find_entry(h, eq).ok()?.remove();
         let slot = *boxed;
         if slot.entry.expire_at_ms != 0 {
@@ -292,7 +350,7 @@ impl Db {
         if seg.map.find(h, eq).is_none() {
             return false;
         }
-        let seg = Arc::make_mut(seg);
+        let seg = segment_mut(seg);
         let Some(s) = seg.map.find_mut(h, eq) else {
             return false;
         };
@@ -327,6 +385,20 @@ impl Db {
     }
 
     /// Swaps the data (not the WATCH registrations) of two databases, as SWAPDB does.
+    /// The point-in-time view a save serializes (cheap: one pointer clone per segment).
+    pub fn snapshot(&self) -> DbSnapshot {
+        DbSnapshot {
+            segments: self.segments.clone(),
+            len: self.len,
+            volatile: self.volatile,
+        }
+    }
+
+    /// The hasher seed, so a database loaded elsewhere can be built compatible with this one.
+    pub fn hasher(&self) -> FixedState {
+        self.hasher
+    }
+
     pub fn swap_data(&mut self, other: &mut Db) {
         std::mem::swap(&mut self.segments, &mut other.segments);
         std::mem::swap(&mut self.len, &mut other.len);
@@ -434,7 +506,7 @@ impl Db {
             if !any {
                 continue;
             }
-            let seg = Arc::make_mut(&mut self.segments[idx]);
+            let seg = segment_mut(&mut self.segments[idx]);
             let before = seg.map.len();
             let mut removed_volatile = 0;
             let expired = &mut step.expired;
