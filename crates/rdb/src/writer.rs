@@ -44,6 +44,7 @@ pub struct Writer<W: Write> {
     digest: crc::Digest<'static, u64, crc::Table<16>>,
     options: WriterOptions,
     written: u64,
+    lzf: crate::lzf::Compressor,
 }
 
 impl<W: Write> Writer<W> {
@@ -53,6 +54,7 @@ impl<W: Write> Writer<W> {
             digest: CRC64.digest(),
             options,
             written: 0,
+            lzf: Default::default(),
         }
     }
 
@@ -156,7 +158,7 @@ impl<W: Write> Writer<W> {
         }
         if self.options.compression
             && s.len() > LZF_MIN_LEN
-            && let Some(packed) = crate::lzf::compress(s)
+            && let Some(packed) = self.lzf.compress(s)
         {
             self.raw(&[0xC3])?;
             self.length(packed.len() as u64)?;

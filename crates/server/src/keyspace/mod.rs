@@ -1,14 +1,13 @@
 //! The keyspace: numbered databases, each split into segments held by reference-counted
 //! pointers (design.md, "Snapshots without fork"). A snapshot clones the segment pointers; a
-//! write to a segment still shared copies that segment first (`Arc::make_mut`).
+//! write to a segment still shared copies that segment's table of slot pointers first, then the
+//! one slot it changes (`segment_mut`, `slot_mut`); values are shared the same way. What a
+//! snapshot made writes copy is counted (`cow_bytes`, INFO `rdb_last_cow_size`).
 //!
 //! This module owns storage, key counts, expiry bookkeeping, SCAN cursors and WATCH marks.
 //! It does not know about clients, replies, replication or time: callers pass `now_ms` and
 //! decide what an expired key means (a master deletes it, a replica only hides it).
 
-// The segment tables hold boxed slots (see `SegmentMap`), so their lookup closures take
-// `&Box<Slot>`.
-#![allow(clippy::borrowed_box)]
 
 pub mod hash;
 mod key;
@@ -72,7 +71,7 @@ impl Entry {
 
 /// Bytes one key costs in the keyspace besides its heap-held key and value bytes: its slot
 /// allocation and (about) one table bucket pointer and control byte.
-pub const SLOT_BYTES: usize = std::mem::size_of::<Slot>() + std::mem::size_of::<Box<Slot>>() + 1;
+pub const SLOT_BYTES: usize = std::mem::size_of::<Slot>() + 8 + std::mem::size_of::<SlotPtr>() + 1;
 
 /// A key and its entry, as stored in a segment's table.
 #[derive(Clone)]
@@ -82,10 +81,16 @@ struct Slot {
 }
 
 /// Hash tables keyed by a precomputed hash, so each operation hashes its key once (the same
-/// hash also picks the segment and orders SCAN). Slots are boxed: the table then holds 8 bytes
-/// per bucket, so its load factor (7/16 to 7/8 in an open-addressing table) costs little, and
-/// each key costs one 56-byte allocation plus ~9-18 bytes of table.
-type SegmentMap = HashTable<Box<Slot>>;
+/// hash also picks the segment and orders SCAN). Slots live in allocations of their own: the
+/// table then holds 8 bytes per bucket, so its load factor (7/16 to 7/8 in an open-addressing
+/// table) costs little, and each key costs one 64-byte allocation (56-byte slot and its
+/// reference count) plus ~9-18 bytes of table.
+type SegmentMap = HashTable<SlotPtr>;
+
+/// A slot behind its own reference count: copying a segment for a snapshot copies pointers,
+/// and a write then copies only the one slot it changes, not the whole segment's slots (that
+/// made a BGSAVE under random writes copy every slot: 2x Redis's fork cost, bench/persistence).
+type SlotPtr = triomphe::Arc<Slot>;
 
 #[derive(Clone, Default)]
 struct Segment {
@@ -107,11 +112,19 @@ pub fn cow_bytes() -> u64 {
 #[inline]
 fn segment_mut(seg: &mut Arc<Segment>) -> &mut Segment {
     if Arc::strong_count(seg) > 1 {
-        let bytes = seg.map.capacity() * (std::mem::size_of::<Box<Slot>>() + 1)
-            + seg.map.len() * std::mem::size_of::<Slot>();
+        let bytes = seg.map.capacity() * (std::mem::size_of::<SlotPtr>() + 1);
         COW_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
     }
     Arc::make_mut(seg)
+}
+
+/// Write access to a slot, copying it first when a snapshot shares it.
+#[inline]
+fn slot_mut(slot: &mut SlotPtr) -> &mut Slot {
+    if !slot.is_unique() {
+        COW_BYTES.fetch_add(std::mem::size_of::<Slot>() as u64 + 8, Ordering::Relaxed);
+    }
+    SlotPtr::make_mut(slot)
 }
 
 /// A point-in-time view of one database: its segment pointers, cloned. Writes made after it was
@@ -136,10 +149,19 @@ impl DbSnapshot {
         self.volatile
     }
 
+    /// The segments one by one, so a save can release each as soon as it is written: writes to
+    /// a released segment no longer copy anything.
+    pub fn into_segments(self) -> impl Iterator<Item = SegmentSnapshot> {
+        self.segments.into_iter().map(SegmentSnapshot)
+    }
+}
+
+/// One segment of a snapshot.
+pub struct SegmentSnapshot(Arc<Segment>);
+
+impl SegmentSnapshot {
     pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
-        self.segments
-            .iter()
-            .flat_map(|s| s.map.iter().map(|slot| (&slot.key, &slot.entry)))
+        self.0.map.iter().map(|slot| (&slot.key, &slot.entry))
     }
 }
 
@@ -228,12 +250,14 @@ impl Db {
     pub fn lookup_read(&mut self, key: &[u8], now_ms: u64) -> ReadLookup<'_> {
         let h = self.hash(key);
         let seg = &mut self.segments[Self::segment_index(h)];
-        let eq = |s: &Box<Slot>| s.key.as_bytes() == key;
+        let eq = |s: &SlotPtr| s.key.as_bytes() == key;
         let found: Option<&Slot> = if Arc::get_mut(seg).is_some() {
             let owned = Arc::get_mut(seg).expect("segment checked unshared just above");
             owned.map.find_mut(h, eq).map(|s| {
-                if !s.entry.is_expired(now_ms) {
-                    s.entry.lru_s = (now_ms / 1000) as u32;
+                if let Some(unshared) = SlotPtr::get_mut(s)
+                    && !unshared.entry.is_expired(now_ms)
+                {
+                    unshared.entry.lru_s = (now_ms / 1000) as u32;
                 }
                 &**s
             })
@@ -258,11 +282,12 @@ impl Db {
     pub fn get_value_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Value> {
         let h = self.hash(key);
         let seg = &mut self.segments[Self::segment_index(h)];
-        let eq = |s: &Box<Slot>| s.key.as_bytes() == key;
+        let eq = |s: &SlotPtr| s.key.as_bytes() == key;
         if Arc::get_mut(seg).is_none() {
             seg.map.find(h, eq)?;
         }
         segment_mut(seg).map.find_mut(h, eq).map(|s| {
+            let s = slot_mut(s);
             s.entry.lru_s = (now_ms / 1000) as u32;
             &mut s.entry.value
         })
@@ -288,7 +313,7 @@ impl Db {
             |s| hasher.hash_one(s.key.as_bytes()),
         ) {
             hashbrown::hash_table::Entry::Occupied(mut o) => {
-                let slot = &mut o.get_mut().entry;
+                let slot = &mut slot_mut(o.get_mut()).entry;
                 if keep_ttl && !slot.is_expired(now_ms) {
                     entry.expire_at_ms = slot.expire_at_ms;
                 } else if slot.expire_at_ms != 0 {
@@ -298,13 +323,52 @@ impl Db {
                 Some(std::mem::replace(slot, entry))
             }
             hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(Box::new(Slot {
+                v.insert(SlotPtr::new(Slot {
                     key: Key::new(key),
                     entry,
                 }));
                 self.len += 1;
                 None
             }
+        }
+    }
+
+    /// Adds a key that must not exist yet (loading a snapshot): one hash, one probe. Returns
+    /// false, changing nothing, if the key is already present.
+    pub fn insert_new(&mut self, key: &[u8], entry: Entry) -> bool {
+        let h = self.hash(key);
+        let hasher = self.hasher;
+        let seg = segment_mut(&mut self.segments[Self::segment_index(h)]);
+        match seg.map.entry(
+            h,
+            |s| s.key.as_bytes() == key,
+            |s| hasher.hash_one(s.key.as_bytes()),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(_) => false,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                if entry.expire_at_ms != 0 {
+                    seg.volatile += 1;
+                    self.volatile += 1;
+                }
+                v.insert(SlotPtr::new(Slot {
+                    key: Key::new(key),
+                    entry,
+                }));
+                self.len += 1;
+                true
+            }
+        }
+    }
+
+    /// Makes room for `additional` more keys spread over the segments (RDB's RESIZEDB hint),
+    /// so loading does not rehash as it goes.
+    pub fn reserve(&mut self, additional: usize) {
+        let per_segment = additional.div_ceil(SEGMENTS);
+        let hasher = self.hasher;
+        for seg in &mut self.segments {
+            segment_mut(seg)
+                .map
+                .reserve(per_segment, |s| hasher.hash_one(s.key.as_bytes()));
         }
     }
 
@@ -316,6 +380,7 @@ impl Db {
         let h = self.hash(key);
         let seg = segment_mut(&mut self.segments[Self::segment_index(h)]);
         if let Some(s) = seg.map.find_mut(h, |s| s.key.as_bytes() == key) {
+            let s = slot_mut(s);
             s.entry.lru_s = lru;
             s.entry.expire_at_ms = expire;
             if expire != 0 {
@@ -329,11 +394,12 @@ impl Db {
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let h = self.hash(key);
         let seg = &mut self.segments[Self::segment_index(h)];
-        let eq = |s: &Box<Slot>| s.key.as_bytes() == key;
+        let eq = |s: &SlotPtr| s.key.as_bytes() == key;
         seg.map.find(h, eq)?;
         let seg = segment_mut(seg);
-        let (boxed, _) = seg.map.find_entry(h, eq).ok()?.remove();
-        let slot = *boxed;
+        let (ptr, _) = seg.map.find_entry(h, eq).ok()?.remove();
+        // A slot a snapshot still shares stays with the snapshot; we take a copy of its entry.
+        let slot = SlotPtr::try_unwrap(ptr).unwrap_or_else(|shared| (*shared).clone());
         if slot.entry.expire_at_ms != 0 {
             seg.volatile -= 1;
             self.volatile -= 1;
@@ -346,7 +412,7 @@ impl Db {
     pub fn set_expire(&mut self, key: &[u8], at_ms: Option<u64>) -> bool {
         let h = self.hash(key);
         let seg = &mut self.segments[Self::segment_index(h)];
-        let eq = |s: &Box<Slot>| s.key.as_bytes() == key;
+        let eq = |s: &SlotPtr| s.key.as_bytes() == key;
         if seg.map.find(h, eq).is_none() {
             return false;
         }
@@ -354,7 +420,7 @@ impl Db {
         let Some(s) = seg.map.find_mut(h, eq) else {
             return false;
         };
-        let e = &mut s.entry;
+        let e = &mut slot_mut(s).entry;
         let new = at_ms.map_or(0, |t| t.max(1));
         match (e.expire_at_ms != 0, new != 0) {
             (false, true) => {
@@ -584,7 +650,7 @@ impl Db {
         self.segments
             .iter()
             .map(|s| {
-                s.map.capacity() * (std::mem::size_of::<Box<Slot>>() + 1) + s.map.len() * SLOT_BYTES
+                s.map.capacity() * (std::mem::size_of::<SlotPtr>() + 1) + s.map.len() * SLOT_BYTES
             })
             .sum()
     }

@@ -22,6 +22,8 @@ pub struct LoadOptions {
     pub now_ms: u64,
     /// `key-load-delay`, µs per key.
     pub key_delay_us: i32,
+    /// `rdbchecksum`: verify the CRC64 after EOF.
+    pub verify_checksum: bool,
 }
 
 impl LoadOptions {
@@ -34,6 +36,7 @@ impl LoadOptions {
             drop_expired: !core.is_replica(),
             now_ms: clock::unix_ms(),
             key_delay_us: core.config.key_load_delay,
+            verify_checksum: core.config.rdbchecksum,
         }
     }
 }
@@ -98,6 +101,7 @@ pub fn load_stream<R: Read>(
     progress: Option<&LoadProgress>,
 ) -> Result<Loaded, LoadError> {
     let mut reader = Reader::new(input).map_err(LoadError::Format)?;
+    reader.set_verify_checksum(opts.verify_checksum);
     let mut loaded = Loaded {
         dbs: (0..opts.databases).map(|_| Db::new(opts.hasher)).collect(),
         keys_loaded: 0,
@@ -127,7 +131,10 @@ pub fn load_stream<R: Read>(
                 }
                 db = n as usize;
             }
-            Record::ResizeDb { .. } => {}
+            Record::ResizeDb { db_size, .. } => {
+                // A hint from the file: capped, so a corrupt header cannot make us allocate.
+                loaded.dbs[db].reserve(db_size.min(1 << 26) as usize);
+            }
             Record::Aux { key, value } => note_aux(&mut loaded, &key, &value),
             Record::Function(_) => {
                 log!(
@@ -152,8 +159,7 @@ pub fn load_stream<R: Read>(
                 let lru = k
                     .idle_s
                     .map_or(lru_now, |idle| lru_now.saturating_sub(idle as u32));
-                let target = &mut loaded.dbs[db];
-                if target.get(&k.key).is_some() {
+                if !loaded.dbs[db].insert_new(&k.key, Entry::restored(value, expire, lru)) {
                     return Err(LoadError::Content {
                         offset: reader.offset(),
                         message: format!(
@@ -162,7 +168,6 @@ pub fn load_stream<R: Read>(
                         ),
                     });
                 }
-                target.insert_entry(&k.key, Entry::restored(value, expire, lru));
                 loaded.keys_loaded += 1;
             }
         }
@@ -236,11 +241,21 @@ pub fn load_at_startup(shared: &Arc<Shared>) {
             core.persistence.loading = None;
             core.persistence.last_load_keys_loaded = loaded.keys_loaded;
             core.persistence.last_load_keys_expired = loaded.keys_expired;
-            core.loaded_repl_info = Some(RdbReplInfo {
+            let info = RdbReplInfo {
                 repl_id: loaded.repl_id,
                 repl_offset: loaded.repl_offset,
                 repl_stream_db: loaded.repl_stream_db,
-            });
+            };
+            // As Redis 7.0: a server restarted from its RDB keeps the replication ID and offset
+            // the file recorded, so its replicas can continue with a partial sync.
+            if let (Some(id), Some(offset)) = (&info.repl_id, info.repl_offset)
+                && id.len() == 40
+                && offset >= 0
+            {
+                core.replication.replid = id.clone();
+                core.replication.master_repl_offset = offset as u64;
+            }
+            core.loaded_repl_info = Some(info);
             log!(
                 Notice,
                 "Done loading RDB, keys loaded: {}, keys expired: {}.",

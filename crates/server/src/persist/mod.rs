@@ -139,7 +139,7 @@ impl Snapshot {
     }
 
     /// Serializes the snapshot as an RDB stream into `out`.
-    pub fn write_to<W: Write>(&self, out: W, progress: &SaveProgress) -> Result<W, SaveError> {
+    pub fn write_to<W: Write>(mut self, out: W, progress: &SaveProgress) -> Result<W, SaveError> {
         let mut w = Writer::new(out, self.options);
         w.header()?;
         w.aux(b"redis-ver", crate::REDIS_COMPAT_VERSION.as_bytes())?;
@@ -151,22 +151,27 @@ impl Snapshot {
         w.aux_int(b"repl-offset", self.repl_offset as i64)?;
         w.aux_int(b"aof-base", 0)?;
         let mut processed = 0u64;
-        for (index, db) in self.dbs.iter().enumerate() {
+        for (index, db) in std::mem::take(&mut self.dbs).into_iter().enumerate() {
             if db.is_empty() {
                 continue;
             }
             w.select_db(index as u64)?;
             w.resize_db(db.len() as u64, db.volatile_len() as u64)?;
-            for (key, entry) in db.iter() {
-                encode::write_key(&mut w, key.as_bytes(), entry)?;
-                processed += 1;
-                if self.key_delay_us > 0 {
-                    std::thread::sleep(std::time::Duration::from_micros(self.key_delay_us as u64));
-                }
-                if processed % PROGRESS_EVERY_KEYS == 0 || self.key_delay_us > 0 {
-                    progress.keys_processed.store(processed, Ordering::Relaxed);
-                    if progress.cancel.load(Ordering::Relaxed) {
-                        return Err(SaveError::Cancelled);
+            // Each segment is released once written: writes to it stop copying.
+            for segment in db.into_segments() {
+                for (key, entry) in segment.iter() {
+                    encode::write_key(&mut w, key.as_bytes(), entry)?;
+                    processed += 1;
+                    if self.key_delay_us > 0 {
+                        std::thread::sleep(std::time::Duration::from_micros(
+                            self.key_delay_us as u64,
+                        ));
+                    }
+                    if processed % PROGRESS_EVERY_KEYS == 0 || self.key_delay_us > 0 {
+                        progress.keys_processed.store(processed, Ordering::Relaxed);
+                        if progress.cancel.load(Ordering::Relaxed) {
+                            return Err(SaveError::Cancelled);
+                        }
                     }
                 }
             }
@@ -178,7 +183,7 @@ impl Snapshot {
     /// Writes the snapshot to `dir/filename` atomically: a temp file, fsync, rename, fsync of
     /// the directory. A failed or cancelled save removes its temp file and leaves the old one.
     pub fn save_to_file(
-        &self,
+        self,
         filename: &str,
         id: u64,
         progress: &SaveProgress,
@@ -192,7 +197,7 @@ impl Snapshot {
     }
 
     fn write_file(
-        &self,
+        self,
         temp: &Path,
         filename: &str,
         progress: &SaveProgress,
@@ -303,7 +308,6 @@ impl Core {
             .name("rdb-bgsave".into())
             .spawn(move || {
                 let result = snapshot.save_to_file(&filename, id, &thread_progress);
-                drop(snapshot);
                 shared.core.lock().finish_bgsave(id, result);
             });
         if let Err(e) = spawned {
@@ -470,6 +474,7 @@ impl Persistence {
 /// The replication position an RDB file recorded (aux `repl-id`, `repl-offset`,
 /// `repl-stream-db`): a restarted server resumes partial syncs from it.
 #[derive(Clone, Debug, Default)]
+#[allow(dead_code)] // `repl_stream_db` and the whole record are read by replication (issue 5).
 pub struct RdbReplInfo {
     pub repl_id: Option<String>,
     pub repl_offset: Option<i64>,
