@@ -50,10 +50,13 @@ fn bgsave(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         2 if args[1].eq_ignore_ascii_case(b"schedule") => true,
         _ => return Err(errors::SYNTAX.into()),
     };
+    // As Redis 7.0: SCHEDULE only waits behind another kind of background job (we have none),
+    // never behind a running save; inside EXEC the save is left to the next cron tick.
     if ctx.core.persistence.bgsave.is_some() {
-        if !schedule {
-            return Err(errors::BGSAVE_IN_PROGRESS.into());
-        }
+        return Err(errors::BGSAVE_IN_PROGRESS.into());
+    }
+    let _ = schedule;
+    if ctx.core.call_depth > 1 {
         ctx.core.persistence.bgsave_scheduled = true;
         ctx.simple("Background saving scheduled");
         return Ok(());

@@ -39,7 +39,7 @@ const PROGRESS_EVERY_KEYS: u64 = 1024;
 /// INFO persistence's state and the running background save, if any.
 pub struct Persistence {
     pub bgsave: Option<BgSave>,
-    /// `BGSAVE SCHEDULE` arrived while a save was running.
+    /// A BGSAVE inside EXEC: the next cron tick starts it.
     pub bgsave_scheduled: bool,
     pub last_bgsave_ok: bool,
     pub last_bgsave_time_s: i64,
@@ -167,7 +167,7 @@ impl Snapshot {
                             self.key_delay_us as u64,
                         ));
                     }
-                    if processed % PROGRESS_EVERY_KEYS == 0 || self.key_delay_us > 0 {
+                    if processed.is_multiple_of(PROGRESS_EVERY_KEYS) || self.key_delay_us > 0 {
                         progress.keys_processed.store(processed, Ordering::Relaxed);
                         if progress.cancel.load(Ordering::Relaxed) {
                             return Err(SaveError::Cancelled);
@@ -354,9 +354,6 @@ impl Core {
                 p.last_bgsave_ok = false;
             }
         }
-        if std::mem::take(&mut self.persistence.bgsave_scheduled) {
-            self.start_bgsave();
-        }
     }
 
     /// Stops a running background save (FLUSHALL, SHUTDOWN): its thread removes its temp file.
@@ -368,7 +365,8 @@ impl Core {
         self.persistence.bgsave_scheduled = false;
     }
 
-    /// serverCron's save points: starts a background save when one is due.
+    /// serverCron's save points: starts a background save when one is due, or was scheduled
+    /// (BGSAVE inside EXEC).
     pub fn save_points_due(&mut self) {
         if self.persistence.bgsave.is_some() || self.persistence.loading.is_some() {
             return;
@@ -380,6 +378,11 @@ impl Core {
         let due = self.config.save.iter().find(|sp| {
             self.dirty >= sp.changes && now_s.saturating_sub(self.lastsave_s) > sp.seconds
         });
+        if self.persistence.bgsave_scheduled && may_retry {
+            self.persistence.bgsave_scheduled = false;
+            self.start_bgsave();
+            return;
+        }
         if let Some(sp) = due.copied()
             && may_retry
         {

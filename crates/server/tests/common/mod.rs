@@ -431,3 +431,144 @@ impl Session {
         }
     }
 }
+
+// ---- Servers on existing directories (persistence tests) ----
+
+/// A temporary directory of the test's own (files moved between servers), removed on drop.
+pub struct TestDir {
+    pub path: PathBuf,
+}
+
+impl TestDir {
+    pub fn new() -> TestDir {
+        TestDir { path: temp_dir() }
+    }
+
+    /// A new directory holding a copy of `file` under the name `dump.rdb`.
+    pub fn with_dump(file: &Path) -> TestDir {
+        let dir = TestDir::new();
+        std::fs::copy(file, dir.path.join("dump.rdb")).expect("copy the RDB file");
+        dir
+    }
+
+    /// A new directory whose `dump.rdb` holds `bytes`.
+    pub fn with_dump_bytes(bytes: &[u8]) -> TestDir {
+        let dir = TestDir::new();
+        std::fs::write(dir.path.join("dump.rdb"), bytes).expect("write the RDB file");
+        dir
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Spawns a server on `dir` with the harness's defaults plus `args`, its output in `dir/stdout`,
+/// without waiting for anything.
+fn spawn_in(kind: Kind, dir: &Path, port: u16, args: &[&str]) -> Result<(Child, PathBuf), String> {
+    let log = dir.join("stdout");
+    let bin = match kind {
+        Kind::Ferrodis => PathBuf::from(env!("CARGO_BIN_EXE_ferrodis")),
+        Kind::Redis => PathBuf::from("redis-server"),
+    };
+    let port_s = port.to_string();
+    let dir_s = dir.display().to_string();
+    let out = std::fs::File::create(&log).map_err(|e| format!("create log: {e}"))?;
+    let err = out.try_clone().map_err(|e| format!("dup log: {e}"))?;
+    let child = Command::new(bin)
+        .args(["--port", &port_s, "--bind", "127.0.0.1", "--dir", &dir_s])
+        .args(["--save", "", "--appendonly", "no"])
+        .args(["--enable-debug-command", "yes", "--logfile", ""])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .map_err(|e| format!("spawn: {e}"))?;
+    Ok((child, log))
+}
+
+impl Server {
+    /// Starts a server on an existing directory (loading its `dump.rdb`) and keeps the files
+    /// there; waits for "Ready to accept connections". The directory is removed when the
+    /// server is dropped, unless `into_dir` took it back.
+    pub fn start_in(kind: Kind, dir: &Path, args: &[&str]) -> Server {
+        for _attempt in 0..5 {
+            match Server::try_start(kind, dir, free_port(), None, args) {
+                Ok(s) => return s,
+                Err(log) if log.contains("Failed listening on port") => continue,
+                Err(log) => panic!("server failed to start:\n{log}"),
+            }
+        }
+        panic!("could not find a free port");
+    }
+
+    /// Like `start_in`, but returns as soon as the port accepts connections: while the server
+    /// may still be loading its dataset.
+    pub fn start_in_no_wait(kind: Kind, dir: &Path, args: &[&str]) -> Server {
+        for _attempt in 0..5 {
+            let port = free_port();
+            let (mut child, log) = spawn_in(kind, dir, port, args).expect("spawn server");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Server {
+                        child: Some(child),
+                        port,
+                        dir: dir.to_path_buf(),
+                        log,
+                    };
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if !text.contains("Failed listening on port") {
+                panic!("server did not accept connections:\n{text}");
+            }
+        }
+        panic!("could not find a free port");
+    }
+
+    /// Stops the server (kills it if it still runs) and hands its directory, with every file
+    /// in it, to the caller.
+    pub fn into_dir(mut self) -> TestDir {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        // An empty path makes the drop's removal a no-op: the directory is the TestDir's now.
+        TestDir {
+            path: std::mem::take(&mut self.dir),
+        }
+    }
+}
+
+/// Starts a server on `dir` expecting it to exit by itself (a failed start-up); returns its exit
+/// code (None if it was still running at the deadline and had to be killed) and its log.
+pub fn run_until_exit(kind: Kind, dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let (mut child, log) = spawn_in(kind, dir, free_port(), args).expect("spawn server");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let code = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (code, std::fs::read_to_string(&log).unwrap_or_default())
+}
