@@ -872,6 +872,7 @@ const LISTED_FLAGS: &[u32] = &[
     SKIP_SLOWLOG,
     FAST,
     NO_AUTH,
+    NO_ASYNC_LOADING,
     NO_MULTI,
     MOVABLE_KEYS,
     ALLOW_BUSY,

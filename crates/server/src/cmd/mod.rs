@@ -49,6 +49,8 @@ pub mod flags {
     pub const NO_MULTI: u32 = 1 << 14;
     pub const ALLOW_BUSY: u32 = 1 << 15;
     pub const MOVABLE_KEYS: u32 = 1 << 16;
+    /// Refused while a replica loads its master's data in the background (async_loading).
+    pub const NO_ASYNC_LOADING: u32 = 1 << 17;
 
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
@@ -68,6 +70,7 @@ pub mod flags {
         (NO_MULTI, "no_multi"),
         (ALLOW_BUSY, "allow_busy"),
         (MOVABLE_KEYS, "movablekeys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
     ];
 }
 
