@@ -10,10 +10,7 @@ pub fn build(values: &[i64]) -> Vec<u8> {
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    let width: usize = if sorted
-        .iter()
-        .all(|&v| i16::try_from(v).is_ok())
-    {
+    let width: usize = if sorted.iter().all(|&v| i16::try_from(v).is_ok()) {
         2
     } else if sorted.iter().all(|&v| i32::try_from(v).is_ok()) {
         4
@@ -34,7 +31,10 @@ pub fn build(values: &[i64]) -> Vec<u8> {
 /// matches the length, not empty, strictly ascending) and returns its values.
 pub fn decode(blob: &[u8]) -> Result<Vec<i64>, String> {
     let Some((header, body)) = blob.split_first_chunk::<HEADER_SIZE>() else {
-        return Err(format!("intset of {} bytes is shorter than its header", blob.len()));
+        return Err(format!(
+            "intset of {} bytes is shorter than its header",
+            blob.len()
+        ));
     };
     let width = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
     let count = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
@@ -80,7 +80,11 @@ mod tests {
         assert_eq!(build(&[40000])[..4], [4, 0, 0, 0]);
         assert_eq!(build(&[-32769])[..4], [4, 0, 0, 0]);
         assert_eq!(build(&[1 << 31])[..4], [8, 0, 0, 0]);
-        for values in [vec![5i64, -7, 32767, -32768], vec![1 << 40, -1, 0], vec![i64::MIN, i64::MAX]] {
+        for values in [
+            vec![5i64, -7, 32767, -32768],
+            vec![1 << 40, -1, 0],
+            vec![i64::MIN, i64::MAX],
+        ] {
             let mut sorted = values.clone();
             sorted.sort();
             assert_eq!(decode(&build(&values)).unwrap(), sorted);

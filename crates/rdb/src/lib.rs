@@ -19,7 +19,9 @@ mod zipmap;
 
 pub use error::{Error, ErrorKind};
 pub use reader::Reader;
-pub use writer::{Writer, WriterOptions, canonical_i64, format_score, object_type_byte, push_score};
+pub use writer::{
+    Writer, WriterOptions, canonical_i64, format_score, object_type_byte, push_score,
+};
 
 /// The version we write: what Redis 7.0 writes and loads.
 pub const RDB_VERSION: u16 = 10;
@@ -87,9 +89,15 @@ pub mod quicklist {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     /// An `AUX` field (`redis-ver`, `repl-id`, `repl-offset`, `lua` scripts of old versions, ...).
-    Aux { key: Vec<u8>, value: Vec<u8> },
+    Aux {
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
     SelectDb(u64),
-    ResizeDb { db_size: u64, expires_size: u64 },
+    ResizeDb {
+        db_size: u64,
+        expires_size: u64,
+    },
     /// A function library (`FUNCTION2`): its source code.
     Function(Vec<u8>),
     Key(KeyRecord),

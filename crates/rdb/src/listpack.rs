@@ -117,9 +117,8 @@ impl Builder {
     pub fn finish(self) -> Vec<u8> {
         let total = HEADER_SIZE + self.buf.len() + 1;
         let total32 = u32::try_from(total).expect("listpacks are smaller than 4 GiB");
-        let count16 = u16::try_from(self.count)
-            .unwrap_or(COUNT_UNKNOWN)
-            .min(COUNT_UNKNOWN);
+        // 65535 itself also means "count them" (lpInsert stops counting there).
+        let count16 = u16::try_from(self.count).unwrap_or(COUNT_UNKNOWN);
         let mut out = Vec::with_capacity(total);
         out.extend_from_slice(&total32.to_le_bytes());
         out.extend_from_slice(&count16.to_le_bytes());
@@ -220,11 +219,17 @@ pub fn string_to_i64(s: &[u8]) -> Option<i64> {
 /// terminator) and returns its elements in order.
 pub fn entries(blob: &[u8]) -> Result<Vec<Entry<'_>>, String> {
     if blob.len() < HEADER_SIZE + 1 {
-        return Err(format!("listpack of {} bytes is shorter than its header", blob.len()));
+        return Err(format!(
+            "listpack of {} bytes is shorter than its header",
+            blob.len()
+        ));
     }
     let total = u32::from_le_bytes([blob[0], blob[1], blob[2], blob[3]]) as usize;
     if total != blob.len() {
-        return Err(format!("listpack header says {total} bytes, blob has {}", blob.len()));
+        return Err(format!(
+            "listpack header says {total} bytes, blob has {}",
+            blob.len()
+        ));
     }
     if blob[blob.len() - 1] != EOF {
         return Err("listpack does not end with 0xFF".into());
@@ -275,16 +280,16 @@ fn read_entry(blob: &[u8], p: usize, last: usize) -> Result<(Entry<'_>, usize), 
     } else if b & 0xE0 == 0xC0 {
         (1, 1, true)
     } else if b & 0xF0 == 0xE0 {
-        (2, (usize::from(b & 0x0F) << 8) | usize::from(byte(p + 1)?), false)
+        (
+            2,
+            (usize::from(b & 0x0F) << 8) | usize::from(byte(p + 1)?),
+            false,
+        )
     } else {
         match b {
             0xF0 => {
-                let len = u32::from_le_bytes([
-                    byte(p + 1)?,
-                    byte(p + 2)?,
-                    byte(p + 3)?,
-                    byte(p + 4)?,
-                ]);
+                let len =
+                    u32::from_le_bytes([byte(p + 1)?, byte(p + 2)?, byte(p + 3)?, byte(p + 4)?]);
                 (5, len as usize, false)
             }
             0xF1 => (1, 2, true),
@@ -347,12 +352,29 @@ mod tests {
 
     #[test]
     fn canonical_integers_only() {
-        for ok in ["0", "1", "-1", "127", "9223372036854775807", "-9223372036854775808"] {
+        for ok in [
+            "0",
+            "1",
+            "-1",
+            "127",
+            "9223372036854775807",
+            "-9223372036854775808",
+        ] {
             assert!(string_to_i64(ok.as_bytes()).is_some(), "{ok}");
         }
         for bad in [
-            "", "-", "-0", "01", "+1", " 1", "1 ", "9223372036854775808", "1.0", "0x1",
-            "-9223372036854775809", "000",
+            "",
+            "-",
+            "-0",
+            "01",
+            "+1",
+            " 1",
+            "1 ",
+            "9223372036854775808",
+            "1.0",
+            "0x1",
+            "-9223372036854775809",
+            "000",
         ] {
             assert!(string_to_i64(bad.as_bytes()).is_none(), "{bad}");
         }
@@ -379,8 +401,23 @@ mod tests {
     #[test]
     fn every_width() {
         let values: Vec<String> = [
-            0i64, 127, 128, -4096, 4095, 4096, -4097, 32767, -32768, 32768, 8_388_607,
-            -8_388_608, 8_388_608, 2_147_483_647, -2_147_483_648, 2_147_483_648, i64::MAX,
+            0i64,
+            127,
+            128,
+            -4096,
+            4095,
+            4096,
+            -4097,
+            32767,
+            -32768,
+            32768,
+            8_388_607,
+            -8_388_608,
+            8_388_608,
+            2_147_483_647,
+            -2_147_483_648,
+            2_147_483_648,
+            i64::MAX,
             i64::MIN,
         ]
         .iter()
@@ -393,7 +430,9 @@ mod tests {
         let long4095 = vec![b'z'; 4095];
         let long4096 = vec![b'w'; 4096];
         let huge = vec![b'h'; 20000];
-        round_trip(&[&long63, &long64, &long4095, &long4096, &huge, b"", b"-0", b"01"]);
+        round_trip(&[
+            &long63, &long64, &long4095, &long4096, &huge, b"", b"-0", b"01",
+        ]);
     }
 
     #[test]

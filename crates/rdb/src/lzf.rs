@@ -143,11 +143,15 @@ mod tests {
             let len = 5 + (seed as usize % 3000);
             let alphabet = 1 + (round % 7) as u64;
             let input: Vec<u8> = (0..len)
-                .map(|i| (((seed >> (i % 50)) ^ i as u64 / 3) % alphabet) as u8 + b'a')
+                .map(|i| (((seed >> (i % 50)) ^ (i as u64 / 3)) % alphabet) as u8 + b'a')
                 .collect();
             if let Some(packed) = c.compress(&input) {
                 assert!(packed.len() <= input.len() - 4);
-                assert_eq!(decompress(&packed, input.len()).unwrap(), input, "round {round}");
+                assert_eq!(
+                    decompress(&packed, input.len()).unwrap(),
+                    input,
+                    "round {round}"
+                );
             }
         }
         let zeros = vec![0u8; 100_000];

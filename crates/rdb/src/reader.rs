@@ -19,6 +19,8 @@ use std::io::{self, Read};
 
 /// How much the reader reads ahead.
 const BUF_SIZE: usize = 64 * 1024;
+/// The first buffer: enough for a typical DUMP payload.
+const MIN_BUF_SIZE: usize = 1024;
 /// The longest string we accept (a claimed length beyond this is garbage, not data).
 const MAX_STRING_LEN: u64 = 1 << 32;
 /// The most elements preallocated for a collection whatever its claimed size.
@@ -44,8 +46,9 @@ static CRC: crc::Crc<u64, crc::Table<16>> = crate::CRC64;
 /// self-describing opcodes, as `redis-check-rdb` does; module and stream values are errors.
 pub struct Reader<R: Read> {
     inner: R,
-    /// Read-ahead: `buf[pos..end]` is not consumed yet.
-    buf: Box<[u8]>,
+    /// Read-ahead: `buf[pos..end]` is not consumed yet. Starts small and grows to BUF_SIZE,
+    /// so a small DUMP payload does not cost a 64 KiB buffer.
+    buf: Vec<u8>,
     pos: usize,
     end: usize,
     /// Stream offset of `buf[0]`.
@@ -92,7 +95,7 @@ impl<R: Read> Reader<R> {
     pub fn without_header(inner: R, version: u16) -> Reader<R> {
         Reader {
             inner,
-            buf: vec![0u8; BUF_SIZE].into_boxed_slice(),
+            buf: Vec::new(),
             pos: 0,
             end: 0,
             base: 0,
@@ -417,7 +420,10 @@ impl<R: Read> Reader<R> {
             types::MODULE_PRE_GA | types::MODULE_2 => {
                 Err(Error::new(at, ErrorKind::UnsupportedType("module")))
             }
-            other => Err(Error::new(at.saturating_sub(1), ErrorKind::UnknownType(other))),
+            other => Err(Error::new(
+                at.saturating_sub(1),
+                ErrorKind::UnknownType(other),
+            )),
         }
     }
 
@@ -476,8 +482,7 @@ impl<R: Read> Reader<R> {
             } else {
                 quicklist::CONTAINER_PACKED
             };
-            if container != quicklist::CONTAINER_PACKED && container != quicklist::CONTAINER_PLAIN
-            {
+            if container != quicklist::CONTAINER_PACKED && container != quicklist::CONTAINER_PLAIN {
                 return Err(Error::corrupt(at, "Quicklist integrity check failed."));
             }
             let node_at = self.offset();
@@ -630,12 +635,19 @@ impl<R: Read> Reader<R> {
         self.end -= self.pos;
         self.pos = 0;
         self.crc_pos = 0;
+        if self.buf.len() < BUF_SIZE {
+            let grown = (self.buf.len() * 4).clamp(MIN_BUF_SIZE, BUF_SIZE).max(need);
+            self.buf.resize(grown, 0);
+        }
         while self.end < need {
             match self.inner.read(&mut self.buf[self.end..]) {
                 Ok(0) => {
-                    return Err(Error::new(self.base + self.end as u64, ErrorKind::Truncated));
+                    return Err(Error::new(
+                        self.base + self.end as u64,
+                        ErrorKind::Truncated,
+                    ));
                 }
-                Ok(n) => self.end += n.min(BUF_SIZE - self.end),
+                Ok(n) => self.end += n.min(self.buf.len() - self.end),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(Error::new(self.base + self.end as u64, ErrorKind::Io(e))),
             }
@@ -702,7 +714,7 @@ fn parse_score(text: &[u8]) -> Option<f64> {
 
 /// Member-score pairs of a ziplist or listpack zset.
 fn zset_pairs(entries: &[Entry<'_>]) -> Result<Vec<(Vec<u8>, f64)>, String> {
-    if entries.len() % 2 != 0 {
+    if !entries.chunks_exact(2).remainder().is_empty() {
         return Err("zset has an odd number of entries".into());
     }
     let mut pairs = Vec::with_capacity(entries.len() / 2);
@@ -725,8 +737,10 @@ fn zset_pairs(entries: &[Entry<'_>]) -> Result<Vec<(Vec<u8>, f64)>, String> {
 /// ascending order (`_lpEntryValidation`).
 fn hash_tuples(entries: &[Entry<'_>], with_ttl: bool) -> Result<Vec<HashField>, String> {
     let tuple = if with_ttl { 3 } else { 2 };
-    if entries.len() % tuple != 0 {
-        return Err(format!("hash listpack entries are not a multiple of {tuple}"));
+    if !entries.chunks_exact(tuple).remainder().is_empty() {
+        return Err(format!(
+            "hash listpack entries are not a multiple of {tuple}"
+        ));
     }
     let mut fields = Vec::with_capacity(entries.len() / tuple);
     let mut last_expire: Option<u64> = None;

@@ -15,11 +15,17 @@ const BIG_PREVLEN: u8 = 0xFE;
 /// Checks `blob` entirely and returns its elements in order.
 pub fn entries(blob: &[u8]) -> Result<Vec<Entry<'_>>, String> {
     if blob.len() < HEADER_SIZE + 1 {
-        return Err(format!("ziplist of {} bytes is shorter than its header", blob.len()));
+        return Err(format!(
+            "ziplist of {} bytes is shorter than its header",
+            blob.len()
+        ));
     }
     let total = u32::from_le_bytes([blob[0], blob[1], blob[2], blob[3]]) as usize;
     if total != blob.len() {
-        return Err(format!("ziplist header says {total} bytes, blob has {}", blob.len()));
+        return Err(format!(
+            "ziplist header says {total} bytes, blob has {}",
+            blob.len()
+        ));
     }
     let last = blob.len() - 1;
     if blob[last] != END {
@@ -38,7 +44,9 @@ pub fn entries(blob: &[u8]) -> Result<Vec<Entry<'_>>, String> {
         let (entry, size) = read_entry(blob, p, last)?;
         let prevlen = decode_prevlen(blob, p)?;
         if prevlen != prev_size {
-            return Err(format!("ziplist entry at {p}: previous-entry length is wrong"));
+            return Err(format!(
+                "ziplist entry at {p}: previous-entry length is wrong"
+            ));
         }
         out.push(entry);
         prev = Some(p);
@@ -70,7 +78,9 @@ fn decode_prevlen(blob: &[u8], p: usize) -> Result<usize, String> {
     }
     match blob.get(p + 1..p + 5) {
         Some(&[a, b, c, d]) => Ok(u32::from_le_bytes([a, b, c, d]) as usize),
-        _ => Err(format!("ziplist entry at {p}: previous length runs past the end")),
+        _ => Err(format!(
+            "ziplist entry at {p}: previous length runs past the end"
+        )),
     }
 }
 
@@ -92,9 +102,14 @@ fn read_entry(blob: &[u8], p: usize, last: usize) -> Result<(Entry<'_>, usize), 
     let (enc_size, data_len, int_kind): (usize, usize, Option<u8>) = if enc < 0xC0 {
         match enc & 0xC0 {
             0x00 => (1, usize::from(enc & 0x3F), None),
-            0x40 => (2, (usize::from(enc & 0x3F) << 8) | usize::from(byte(e + 1)?), None),
+            0x40 => (
+                2,
+                (usize::from(enc & 0x3F) << 8) | usize::from(byte(e + 1)?),
+                None,
+            ),
             _ => {
-                let len = u32::from_be_bytes([byte(e + 1)?, byte(e + 2)?, byte(e + 3)?, byte(e + 4)?]);
+                let len =
+                    u32::from_be_bytes([byte(e + 1)?, byte(e + 2)?, byte(e + 3)?, byte(e + 4)?]);
                 (5, len as usize, None)
             }
         }
@@ -198,13 +213,37 @@ pub(crate) mod tests {
     fn every_encoding_round_trips() {
         let big = vec![b'b'; 300];
         let huge = vec![b'h'; 20000];
-        let nums: Vec<String> = [0i64, 12, 13, -1, 127, -128, 128, 32767, -32768, 32768, 8388607,
-            -8388608, 8388608, 2147483647, -2147483648, 2147483648, i64::MAX, i64::MIN]
-            .iter().map(|v| v.to_string()).collect();
+        let nums: Vec<String> = [
+            0i64,
+            12,
+            13,
+            -1,
+            127,
+            -128,
+            128,
+            32767,
+            -32768,
+            32768,
+            8388607,
+            -8388608,
+            8388608,
+            2147483647,
+            -2147483648,
+            2147483648,
+            i64::MAX,
+            i64::MIN,
+        ]
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
         let mut items: Vec<&[u8]> = vec![b"", b"a", &big, &huge, b"-0"];
         items.extend(nums.iter().map(|s| s.as_bytes()));
         let blob = build(&items);
-        let got: Vec<Vec<u8>> = entries(&blob).unwrap().iter().map(Entry::to_bytes).collect();
+        let got: Vec<Vec<u8>> = entries(&blob)
+            .unwrap()
+            .iter()
+            .map(Entry::to_bytes)
+            .collect();
         assert_eq!(got, items.iter().map(|s| s.to_vec()).collect::<Vec<_>>());
     }
 

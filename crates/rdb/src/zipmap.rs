@@ -5,12 +5,15 @@
 //! length, a "free" byte, value, that many unused bytes; then 0xFF. A length is one byte
 //! below 254, or 254 and a u32 LE.
 
+/// A field and its value.
+pub type Pair<'a> = (&'a [u8], &'a [u8]);
+
 const END: u8 = 0xFF;
 const BIGLEN: u8 = 254;
 
 /// Checks `blob` entirely and returns its field-value pairs in order. Empty zipmaps are
 /// corrupt, as in Redis.
-pub fn pairs(blob: &[u8]) -> Result<Vec<(&[u8], &[u8])>, String> {
+pub fn pairs(blob: &[u8]) -> Result<Vec<Pair<'_>>, String> {
     if blob.len() < 2 {
         return Err(format!("zipmap of {} bytes is too short", blob.len()));
     }
@@ -50,7 +53,11 @@ pub fn pairs(blob: &[u8]) -> Result<Vec<(&[u8], &[u8])>, String> {
         return Err("empty zipmap".into());
     }
     if blob[0] != BIGLEN && usize::from(blob[0]) != out.len() {
-        return Err(format!("zipmap header counts {}, found {}", blob[0], out.len()));
+        return Err(format!(
+            "zipmap header counts {}, found {}",
+            blob[0],
+            out.len()
+        ));
     }
     Ok(out)
 }
@@ -63,7 +70,9 @@ fn read_len(blob: &[u8], p: usize, last: usize) -> Result<(usize, usize), String
         return Ok((p + 1, usize::from(b)));
     }
     match blob.get(p + 1..p + 5) {
-        Some(&[a, b, c, d]) if p + 5 <= last => Ok((p + 5, u32::from_le_bytes([a, b, c, d]) as usize)),
+        Some(&[a, b, c, d]) if p + 5 <= last => {
+            Ok((p + 5, u32::from_le_bytes([a, b, c, d]) as usize))
+        }
         _ => Err("zipmap length runs past the end".into()),
     }
 }

@@ -9,9 +9,14 @@ use crate::persist::{decode, encode};
 use bytes::Bytes;
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("save", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI, save)
-        .group("server")
-        .doc("Synchronously save the dataset to disk", "1.0.0"),
+    Command::new(
+        "save",
+        1,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI,
+        save,
+    )
+    .group("server")
+    .doc("Synchronously save the dataset to disk", "1.0.0"),
     Command::new("bgsave", -1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, bgsave)
         .group("server")
         .doc("Asynchronously save the dataset to disk", "1.0.0"),

@@ -8,7 +8,6 @@
 //! It does not know about clients, replies, replication or time: callers pass `now_ms` and
 //! decide what an expired key means (a master deletes it, a replica only hides it).
 
-
 pub mod hash;
 mod key;
 pub mod list;
