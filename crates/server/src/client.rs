@@ -90,6 +90,14 @@ pub struct Client {
     /// Set on the stand-in client that re-runs a blocked command when its key is ready: the
     /// command must then either serve or report "still blocked", never register again.
     pub serving_blocked: bool,
+    /// The stream offset right after this client's last write (WAIT waits for replicas to
+    /// acknowledge it).
+    pub woff: u64,
+    /// What a would-be replica told us with REPLCONF before SYNC/PSYNC.
+    pub repl_listening_port: u16,
+    pub repl_ip: Option<String>,
+    pub repl_capa_eof: bool,
+    pub repl_capa_psync2: bool,
 }
 
 impl Client {
@@ -114,6 +122,11 @@ impl Client {
             kind: ClientKind::Normal,
             blocked: false,
             serving_blocked: false,
+            woff: 0,
+            repl_listening_port: 0,
+            repl_ip: None,
+            repl_capa_eof: false,
+            repl_capa_psync2: false,
         }
     }
 

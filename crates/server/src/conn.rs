@@ -161,8 +161,27 @@ where
                         shutting_down = true;
                         closing = true;
                     }
-                    Flow::WaitPause | Flow::Block { .. } => {
-                        unreachable!("run_batch waits out pauses and blocking itself")
+                    Flow::FullSync { psync, capa_eof } => {
+                        if !wbuf.is_empty() {
+                            if stream.write_all(&wbuf).await.is_err() {
+                                break 'conn;
+                            }
+                            wbuf.clear();
+                        }
+                        let sync = crate::replication::master::full_sync(
+                            &shared,
+                            &mut stream,
+                            &mut rbuf,
+                            &client,
+                            psync,
+                            capa_eof,
+                        );
+                        if sync.await.is_err() {
+                            break 'conn;
+                        }
+                    }
+                    Flow::WaitPause | Flow::Block { .. } | Flow::WaitReplicas { .. } => {
+                        unreachable!("run_batch waits out pauses, blocking and WAIT itself")
                     }
                 }
                 bytes_in = 0;
@@ -239,6 +258,7 @@ async fn run_batch<S: AsyncRead + AsyncWrite + Unpin>(
     while i < batch.len() {
         let mut wait_until_ms = None;
         let mut blocked_until = None;
+        let mut wait_replicas = None;
         let mut flow = Flow::Continue;
         {
             let mut core = shared.core.lock();
@@ -256,6 +276,15 @@ async fn run_batch<S: AsyncRead + AsyncWrite + Unpin>(
                         i += 1;
                         blocked_until = Some(deadline_ms);
                         client.blocked = true;
+                        break;
+                    }
+                    Flow::WaitReplicas {
+                        offset,
+                        replicas,
+                        deadline_ms,
+                    } => {
+                        i += 1;
+                        wait_replicas = Some((offset, replicas, deadline_ms));
                         break;
                     }
                     other => {
@@ -276,6 +305,12 @@ async fn run_batch<S: AsyncRead + AsyncWrite + Unpin>(
             let now = clock::unix_ms();
             let wait = Duration::from_millis(until.saturating_sub(now).min(1000));
             let _ = tokio::time::timeout(wait, shared.unpause_notify.notified()).await;
+        }
+        if let Some((offset, replicas, deadline_ms)) = wait_replicas {
+            let acked =
+                crate::replication::master::wait_for_acks(shared, offset, replicas, deadline_ms)
+                    .await;
+            ferrodis_resp::write_integer(wbuf, acked as i64);
         }
         if let Some(deadline_ms) = blocked_until {
             let outcome = wait_unblocked(shared, client, wbuf, deadline_ms, io).await;
@@ -533,6 +568,9 @@ fn unregister(shared: &Shared, client: &mut Client) {
         core.pubsub.punsubscribe(&p, client.id);
     }
     core.monitors.retain(|(id, _)| *id != client.id);
+    if core.replication.replicas.remove(&client.id).is_some() {
+        log!(Notice, "Connection with replica {} lost.", client.addr);
+    }
     core.clients.remove(&client.id);
     shared
         .connected_clients

@@ -2,8 +2,8 @@
 //! the active expiry cycle (each expired key deleted and recorded as a DEL effect) and the
 //! end of CLIENT PAUSE.
 
-use crate::clock;
 use crate::server::{Core, Shared};
+use crate::{clock, log};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +23,7 @@ pub fn spawn(shared: Arc<Shared>) {
             active_expire_cycle(&shared, budget);
             end_pause_if_due(&shared);
             shared.core.lock().save_points_due();
+            replication_cron(&shared);
         }
     });
 }
@@ -82,5 +83,37 @@ fn record_expired(core: &mut Core, db: usize, keys: Vec<crate::keyspace::Key>) {
                 Bytes::copy_from_slice(key.as_bytes()),
             ],
         )]);
+    }
+}
+
+/// Redis's replicationCron, master side: a PING into the stream every
+/// `repl-ping-replica-period` seconds (so replicas see the link alive and offsets move), and
+/// replicas silent for longer than `repl-timeout` disconnected.
+fn replication_cron(shared: &Shared) {
+    let mut core = shared.core.lock();
+    let now = clock::unix_ms();
+    let period_ms = core.config.repl_ping_replica_period.max(1) as u64 * 1000;
+    let timeout_ms = core.config.repl_timeout.max(1) as u64 * 1000;
+    let r = &mut core.replication;
+    if r.master.is_none()
+        && !r.replicas.is_empty()
+        && now.saturating_sub(r.last_ping_ms) >= period_ms
+    {
+        r.last_ping_ms = now;
+        r.feed_raw(b"*1\r\n$4\r\nPING\r\n");
+        r.flush();
+    }
+    for info in r.replicas.values() {
+        if info.state == crate::replication::ReplicaState::Online
+            && now.saturating_sub(info.ack_time_ms) > timeout_ms
+        {
+            log!(
+                Warning,
+                "Disconnecting timedout replica (streaming sync): {}:{}",
+                info.ip,
+                info.listening_port
+            );
+            let _ = info.tx.send(crate::client::ClientMsg::Kill);
+        }
     }
 }

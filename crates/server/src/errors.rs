@@ -91,3 +91,9 @@ pub const SAVE_FAILED: &str = "ERR";
 pub const BAD_PAYLOAD: &str = "ERR DUMP payload version or checksum are wrong";
 pub const BAD_DATA_FORMAT: &str = "ERR Bad data format";
 pub const BUSYKEY: &str = "BUSYKEY Target key name already exists.";
+
+// ---- replication ---------------------------------------------------------------------------
+pub const READONLY: &str = "READONLY You can't write against a read only replica.";
+pub const MASTERDOWN: &str =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";

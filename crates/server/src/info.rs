@@ -201,7 +201,8 @@ fn memory(core: &Core) -> String {
 }
 
 fn persistence(core: &Core) -> String {
-    core.persistence.info(core.dirty, core.lastsave_s)
+    core.persistence
+        .info(core.dirty, core.lastsave_s, core.replication.transfers)
 }
 
 fn stats(core: &Core) -> String {
@@ -227,11 +228,7 @@ fn stats(core: &Core) -> String {
 }
 
 fn replication(core: &Core) -> String {
-    let r = &core.replication;
-    format!(
-        "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
-        r.replid, r.master_repl_offset, core.config.repl_backlog_size,
-    )
+    crate::replication::info(core)
 }
 
 fn cpu() -> String {

@@ -32,6 +32,11 @@ static MIN_LEVEL: AtomicU8 = AtomicU8::new(Level::Notice as u8);
 static ROLE: AtomicU8 = AtomicU8::new(b'M');
 static LOGFILE: Mutex<String> = Mutex::new(String::new());
 
+/// Marks the following lines as a replica's (`S`) or a master's (`M`).
+pub fn set_replica_role(replica: bool) {
+    ROLE.store(if replica { b'S' } else { b'M' }, Ordering::Relaxed);
+}
+
 pub fn set_level(level: Level) {
     MIN_LEVEL.store(level as u8, Ordering::Relaxed);
 }

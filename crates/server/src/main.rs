@@ -15,6 +15,7 @@ mod log;
 mod net;
 mod persist;
 mod pubsub;
+mod replication;
 mod server;
 mod stats;
 
@@ -141,6 +142,16 @@ fn main() {
         net::spawn_accept_loops(&shared, tcp, unix);
         let loader = Arc::clone(&shared);
         let _ = tokio::task::spawn_blocking(move || persist::load::load_at_startup(&loader)).await;
+        {
+            let mut core = shared.core.lock();
+            if let Some(r) = core.config.replicaof.clone() {
+                // A replica restarted from its RDB may continue where it stopped.
+                if core.loaded_repl_info.as_ref().is_some_and(|i| i.repl_id.is_some()) {
+                    core.replication.psync_possible = true;
+                }
+                replication::replica::follow(&mut core, r.host, r.port);
+            }
+        }
         cron::spawn(Arc::clone(&shared));
         log!(Notice, "Ready to accept connections");
         loop {

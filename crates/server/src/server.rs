@@ -8,7 +8,7 @@ use crate::client::{ClientHandle, ClientId};
 use crate::keyspace::Db;
 use crate::pubsub::PubSub;
 use crate::stats::{CommandStats, Slowlog, Stats};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use ferrodis_config::Config;
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -53,7 +53,7 @@ pub struct Core {
     pub dirty: u64,
     /// DEBUG SET-ACTIVE-EXPIRE.
     pub active_expire_enabled: bool,
-    pub replication: ReplicationFeed,
+    pub replication: crate::replication::Replication,
     pub pause: Option<Pause>,
     pub run_id: String,
     pub lastsave_s: u64,
@@ -80,41 +80,6 @@ pub struct Core {
     pub loaded_repl_info: Option<crate::persist::RdbReplInfo>,
     /// The `Shared` this core lives in, for threads a command starts (background saves).
     pub shared: crate::persist::SharedRef,
-}
-
-/// The write path's output: effects appended in master offset order. Replication (a later
-/// issue) turns this into the backlog and replica streams; until then it counts bytes only
-/// when a consumer is attached.
-#[derive(Default)]
-pub struct ReplicationFeed {
-    /// The database the stream last SELECTed (-1: none yet).
-    pub stream_db: i64,
-    /// This server's replication ID (INFO master_replid).
-    pub replid: String,
-    /// True when something consumes the stream (a backlog or a MONITOR-like tap).
-    pub active: bool,
-    pub master_repl_offset: u64,
-    pub pending: BytesMut,
-}
-
-impl ReplicationFeed {
-    /// Appends one effect, preceded by a SELECT when the stream's database changes.
-    pub fn feed<A: AsRef<[u8]>>(&mut self, db: usize, args: &[A]) {
-        if !self.active {
-            return;
-        }
-        if self.stream_db != db as i64 {
-            let mut itoa = itoa::Buffer::new();
-            let dbs = itoa.format(db);
-            let before = self.pending.len();
-            ferrodis_resp::write_command(&mut self.pending, &[&b"SELECT"[..], dbs.as_bytes()]);
-            self.master_repl_offset += (self.pending.len() - before) as u64;
-            self.stream_db = db as i64;
-        }
-        let before = self.pending.len();
-        ferrodis_resp::write_command(&mut self.pending, args);
-        self.master_repl_offset += (self.pending.len() - before) as u64;
-    }
 }
 
 impl Core {
@@ -145,11 +110,7 @@ impl Core {
             slowlog: Slowlog::default(),
             dirty: 0,
             active_expire_enabled: true,
-            replication: ReplicationFeed {
-                stream_db: -1,
-                replid,
-                ..Default::default()
-            },
+            replication: crate::replication::Replication::new(replid),
             pause: None,
             run_id,
             lastsave_s: crate::clock::unix_ms() / 1000,
@@ -168,9 +129,9 @@ impl Core {
         }
     }
 
-    /// True when this server replicates from a master (set by the replication issue).
+    /// True when this server replicates from a master.
     pub fn is_replica(&self) -> bool {
-        self.config.replicaof.is_some()
+        self.replication.master.is_some()
     }
 
     /// Peak of used_memory, updated whenever it is read.
@@ -236,7 +197,8 @@ impl Core {
             return;
         }
         let pending = std::mem::take(&mut self.pending_effects);
-        if !self.replication.active {
+        // A replica applying its master's stream forwards the master's bytes instead.
+        if !self.replication.active || self.replication.applying_master_stream {
             return;
         }
         let wrap = pending.len() > 1;
@@ -250,6 +212,7 @@ impl Core {
         if wrap {
             self.replication.feed(last_db, &[&b"EXEC"[..]]);
         }
+        self.replication.flush();
     }
 }
 

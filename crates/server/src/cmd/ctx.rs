@@ -45,6 +45,19 @@ pub enum Flow {
     Block {
         deadline_ms: u64,
     },
+    /// SYNC/PSYNC asked for a full resync: the connection sends the RDB, then streams.
+    FullSync {
+        /// PSYNC (announce +FULLRESYNC) rather than the old SYNC.
+        psync: bool,
+        /// The replica reads `$EOF:` framing (diskless transfers possible).
+        capa_eof: bool,
+    },
+    /// WAIT: reply once `replicas` replicas acknowledged `offset`, or at the deadline (0 = none).
+    WaitReplicas {
+        offset: u64,
+        replicas: usize,
+        deadline_ms: u64,
+    },
 }
 
 pub struct Ctx<'a> {
@@ -162,6 +175,11 @@ impl<'a> Ctx<'a> {
     /// Applies lazy expiry to `key`. Returns true if the key is logically expired: on a master
     /// it is then deleted and a DEL recorded; a replica keeps it and waits for its master's DEL.
     pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
+        // The master's commands see keys as the master did when it sent them (Redis's
+        // expireIfNeeded returns "not expired" for the master client).
+        if self.core.replication.applying_master_stream {
+            return false;
+        }
         let db = self.client.db;
         let expired = match self.core.dbs[db].get(key) {
             Some(e) => e.is_expired(self.now_ms),

@@ -16,6 +16,7 @@ pub mod lists;
 pub mod multi;
 pub mod persist;
 pub mod pubsub;
+pub mod repl;
 pub mod server;
 pub mod sets;
 pub mod strings;
@@ -23,7 +24,7 @@ pub mod zsets;
 
 pub use ctx::{CmdError, CmdResult, Ctx, Flow};
 
-use crate::client::{Client, ReplyMode};
+use crate::client::{Client, ClientKind, ReplyMode};
 use crate::errors;
 use crate::server::Core;
 use bytes::{Bytes, BytesMut};
@@ -202,6 +203,7 @@ pub fn table() -> &'static [&'static [Command]] {
         hll::COMMANDS,
         zsets::COMMANDS,
         persist::COMMANDS,
+        repl::COMMANDS,
     ];
     TABLE
 }
@@ -315,11 +317,24 @@ pub fn dispatch(core: &mut Core, client: &mut Client, args: &[Bytes], out: &mut 
         );
         return reject(core, client, out, Some(cmd), &msg);
     }
-    if core.persistence.loading.is_some() && !cmd.has(flags::LOADING) {
-        return reject(core, client, out, Some(cmd), errors::LOADING);
+    let from_master = client.kind == ClientKind::Master;
+    if !from_master {
+        if let Some(msg) = replication_refusal(core, cmd) {
+            return reject(core, client, out, Some(cmd), msg);
+        }
+        if (cmd.is_write() || cmd.name == "ping") && core.disk_error_denies_writes() {
+            return reject(core, client, out, Some(cmd), errors::MISCONF);
+        }
     }
-    if (cmd.is_write() || cmd.name == "ping") && core.disk_error_denies_writes() {
-        return reject(core, client, out, Some(cmd), errors::MISCONF);
+    if let Some(loading) = &core.persistence.loading {
+        let refused = if loading.asynchronous {
+            cmd.has(flags::NO_ASYNC_LOADING)
+        } else {
+            !cmd.has(flags::LOADING)
+        };
+        if refused {
+            return reject(core, client, out, Some(cmd), errors::LOADING);
+        }
     }
     if client.multi.is_some() && !multi::runs_inside_multi(cmd.name) {
         if cmd.has(flags::NO_MULTI) {
@@ -347,6 +362,32 @@ pub fn dispatch(core: &mut Core, client: &mut Client, args: &[Bytes], out: &mut 
         }
     }
     call(core, client, out, now_ms, cmd, args)
+}
+
+/// Redis's replica checks in processCommand: writes refused on a read-only replica, and
+/// everything but `stale` commands while the link is down with replica-serve-stale-data no.
+/// Also min-replicas-to-write on a master.
+fn replication_refusal(core: &Core, cmd: &Command) -> Option<&'static str> {
+    if core.is_replica() {
+        if core.config.replica_read_only && cmd.is_write() {
+            return Some(errors::READONLY);
+        }
+        if !core.config.replica_serve_stale_data
+            && !core.replication.link_up()
+            && !cmd.has(flags::STALE)
+        {
+            return Some(errors::MASTERDOWN);
+        }
+    } else if cmd.is_write() && core.config.min_replicas_to_write > 0 {
+        let good = core.replication.good_replicas(
+            crate::clock::unix_ms(),
+            core.config.min_replicas_max_lag as u64,
+        );
+        if good < core.config.min_replicas_to_write as usize {
+            return Some(errors::NOREPLICAS);
+        }
+    }
+    None
 }
 
 /// Replies with an error for a command that was refused before running.
@@ -416,7 +457,11 @@ pub fn call(
         let db = client.db;
         core.feed_monitors(client, db, &admin::redact_secrets(args), now_ms);
     }
+    let wrote = !effects.is_empty();
     core.propagate_effects(effects);
+    if wrote {
+        client.woff = core.replication.master_repl_offset;
+    }
     // Writes that fed blocked clients: serve them now, before any other command runs.
     if core.call_depth == 0 && !core.blocking.ready.is_empty() && !client.serving_blocked {
         crate::blocking::serve_ready(core);

@@ -48,12 +48,6 @@ pub static COMMANDS: &[Command] = &[
             "Get the UNIX time stamp of the last successful save to disk",
             "1.0.0",
         ),
-    Command::new("role", 1, NOSCRIPT | LOADING | STALE | FAST, role)
-        .group("server")
-        .doc(
-            "Return the role of the instance in the context of replication",
-            "2.8.12",
-        ),
     Command::new("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, monitor)
         .group("server")
         .doc(
@@ -269,15 +263,6 @@ fn time(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     let t = ctx.core.lastsave_s as i64;
     ctx.int(t);
-    Ok(())
-}
-
-fn role(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let offset = ctx.core.replication.master_repl_offset as i64;
-    ctx.array(3);
-    ctx.bulk(b"master");
-    ctx.int(offset);
-    ctx.array(0);
     Ok(())
 }
 

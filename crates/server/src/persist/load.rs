@@ -252,7 +252,7 @@ pub fn load_at_startup(shared: &Arc<Shared>) {
                 && id.len() == 40
                 && offset >= 0
             {
-                core.replication.replid = id.clone();
+                core.replication.ids.replid = id.clone();
                 core.replication.master_repl_offset = offset as u64;
             }
             core.loaded_repl_info = Some(info);

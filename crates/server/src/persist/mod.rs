@@ -122,7 +122,7 @@ impl Snapshot {
     pub fn take(core: &Core) -> Snapshot {
         Snapshot {
             dbs: core.dbs.iter().map(|db| db.snapshot()).collect(),
-            replid: core.replication.replid.clone(),
+            replid: core.replication.ids.replid.clone(),
             repl_offset: core.replication.master_repl_offset,
             repl_stream_db: core.replication.stream_db.max(0),
             used_mem: crate::used_memory() as u64,
@@ -406,13 +406,13 @@ impl Core {
 }
 
 impl Persistence {
-    fn next_id(&mut self) -> u64 {
+    pub fn next_id(&mut self) -> u64 {
         self.next_save_id += 1;
         self.next_save_id
     }
 
     /// INFO's persistence section.
-    pub fn info(&self, core_dirty: u64, lastsave_s: u64) -> String {
+    pub fn info(&self, core_dirty: u64, lastsave_s: u64, repl_transfers: usize) -> String {
         let mut s = String::with_capacity(1024);
         use std::fmt::Write as _;
         let loading = self.loading.as_ref();
@@ -461,7 +461,7 @@ impl Persistence {
         let _ = write!(
             s,
             "current_cow_peak:{cow_now}\r\ncurrent_cow_size:{cow_now}\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:{perc:.2}\r\ncurrent_save_keys_processed:{processed}\r\ncurrent_save_keys_total:{total}\r\nrdb_changes_since_last_save:{core_dirty}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{lastsave_s}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current_s}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n",
-            self.bgsave.is_some() as u8,
+            (self.bgsave.is_some() || repl_transfers > 0) as u8,
             if self.last_bgsave_ok { "ok" } else { "err" },
             self.last_bgsave_time_s,
             self.rdb_saves,

@@ -1,0 +1,243 @@
+//! The master's side: a full resync's RDB transfer (to disk then over the socket, or diskless
+//! with `$EOF:` framing), and WAIT. The PSYNC decision itself is `ferrodis_repl::decide_psync`,
+//! taken by the command handler (`cmd/repl.rs`) under the core lock.
+
+use super::{ReplicaInfo, ReplicaState};
+use crate::client::Client;
+use crate::persist::{SaveProgress, Snapshot};
+use crate::server::Shared;
+use crate::{clock, log};
+use std::io::Write;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+/// Bytes per chunk handed from the serializing thread to the socket.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// Sends a full resync to a replica: (after `repl-diskless-sync-delay` for diskless) takes the
+/// snapshot and registers the replica at its offset, in one lock hold, so the stream queued
+/// behind the RDB starts exactly where the snapshot ends; then transfers the RDB. On return the
+/// connection streams what was queued. Err: the connection is to be closed.
+pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
+    shared: &Shared,
+    stream: &mut S,
+    rbuf: &mut bytes::BytesMut,
+    client: &Client,
+    psync: bool,
+    capa_eof: bool,
+) -> Result<(), ()> {
+    let (diskless, delay_s) = {
+        let core = shared.core.lock();
+        (
+            core.config.repl_diskless_sync && capa_eof,
+            core.config.repl_diskless_sync_delay,
+        )
+    };
+    let info = ReplicaInfo {
+        ip: client
+            .repl_ip
+            .clone()
+            .unwrap_or_else(|| peer_ip(&client.addr)),
+        listening_port: client.repl_listening_port,
+        state: ReplicaState::WaitBgsave,
+        ack_offset: 0,
+        ack_time_ms: clock::unix_ms(),
+        tx: client.tx.clone(),
+    };
+    shared
+        .core
+        .lock()
+        .replication
+        .replicas
+        .insert(client.id, info);
+    if diskless && delay_s > 0 {
+        // Let other replicas arrive (Redis shares one transfer among them; our snapshots are
+        // cheap, so each gets its own at the same moment). Newlines keep the link alive.
+        for _ in 0..delay_s {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            stream.write_all(b"\n").await.map_err(|_| ())?;
+        }
+    }
+    let (snapshot, replid, offset, filename) = {
+        let mut core = shared.core.lock();
+        let snapshot = Snapshot::take(&core);
+        let replid = core.replication.ids.replid.clone();
+        let offset = core.replication.master_repl_offset;
+        match core.replication.replicas.get_mut(&client.id) {
+            Some(r) => r.state = ReplicaState::SendBulk,
+            // Killed while waiting.
+            None => return Err(()),
+        }
+        core.replication.transfers += 1;
+        let id = core.persistence.next_id();
+        let target = if diskless { "replicas sockets" } else { "disk" };
+        log!(Notice, "Starting BGSAVE for SYNC with target: {target}");
+        (
+            snapshot,
+            replid,
+            offset,
+            (core.config.dbfilename.clone(), id),
+        )
+    };
+    let mut result = transfer(stream, snapshot, psync, diskless, &replid, offset, filename).await;
+    if result.is_ok() && diskless {
+        // After an EOF-framed transfer the replica cannot tell RDB bytes from stream bytes
+        // that follow the mark, so (as Redis) the stream starts once it acknowledges.
+        let timeout = Duration::from_secs(shared.core.lock().config.repl_timeout.max(1) as u64);
+        result = match tokio::time::timeout(timeout, stream.read_buf(rbuf)).await {
+            Ok(Ok(n)) if n > 0 => Ok(()),
+            Ok(_) => Err("connection lost waiting for the first ACK".into()),
+            Err(_) => Err("timeout waiting for the first ACK".into()),
+        };
+    }
+    let mut core = shared.core.lock();
+    core.replication.transfers -= 1;
+    match result {
+        Ok(()) => {
+            if let Some(r) = core.replication.replicas.get_mut(&client.id) {
+                r.state = ReplicaState::Online;
+                r.ack_time_ms = clock::unix_ms();
+            }
+            log!(
+                Notice,
+                "Synchronization with replica {} succeeded",
+                client.addr
+            );
+            Ok(())
+        }
+        Err(e) => {
+            log!(
+                Warning,
+                "Failed to send the RDB to replica {}: {e}",
+                client.addr
+            );
+            Err(())
+        }
+    }
+}
+
+async fn transfer<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    snapshot: Snapshot,
+    psync: bool,
+    diskless: bool,
+    replid: &str,
+    offset: u64,
+    (filename, save_id): (String, u64),
+) -> Result<(), String> {
+    let io = |e: std::io::Error| e.to_string();
+    if psync {
+        let line = format!("+FULLRESYNC {replid} {offset}\r\n");
+        stream.write_all(line.as_bytes()).await.map_err(io)?;
+    }
+    if diskless {
+        let mark = super::random_replid();
+        stream
+            .write_all(format!("$EOF:{mark}\r\n").as_bytes())
+            .await
+            .map_err(io)?;
+        let (tx, mut rx) = mpsc::channel::<Vec<u8>>(8);
+        let writer = tokio::task::spawn_blocking(move || {
+            let out = ChannelWriter {
+                tx,
+                buf: Vec::with_capacity(CHUNK_BYTES),
+            };
+            snapshot
+                .write_to(out, &SaveProgress::default())
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        });
+        while let Some(chunk) = rx.recv().await {
+            stream.write_all(&chunk).await.map_err(io)?;
+        }
+        writer.await.map_err(|e| e.to_string())??;
+        stream.write_all(mark.as_bytes()).await.map_err(io)?;
+        return Ok(());
+    }
+    // Disk: the snapshot is saved as the RDB file (as Redis's BGSAVE for replication), with a
+    // newline every second to keep the replica's read from timing out, then sent as a bulk.
+    let mut save = tokio::task::spawn_blocking(move || {
+        snapshot
+            .save_to_file(&filename, save_id, &SaveProgress::default())
+            .map(|()| filename)
+            .map_err(|e| e.to_string())
+    });
+    let filename = loop {
+        tokio::select! {
+            done = &mut save => break done.map_err(|e| e.to_string())??,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {
+                stream.write_all(b"\n").await.map_err(io)?;
+            }
+        }
+    };
+    log!(Notice, "Background RDB transfer started");
+    let data = tokio::fs::read(&filename).await.map_err(io)?;
+    stream
+        .write_all(format!("${}\r\n", data.len()).as_bytes())
+        .await
+        .map_err(io)?;
+    stream.write_all(&data).await.map_err(io)?;
+    Ok(())
+}
+
+/// Hands serialized RDB bytes to the async side in chunks (a full channel makes the serializer
+/// wait: the socket paces the snapshot, nothing piles up in memory).
+struct ChannelWriter {
+    tx: mpsc::Sender<Vec<u8>>,
+    buf: Vec<u8>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK_BYTES {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK_BYTES));
+        self.tx
+            .blocking_send(chunk)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "replica gone"))
+    }
+}
+
+/// The IP part of `ip:port` (or `[v6]:port`).
+pub fn peer_ip(addr: &str) -> String {
+    match addr.rsplit_once(':') {
+        Some((ip, _)) => ip.trim_start_matches('[').trim_end_matches(']').to_string(),
+        None => addr.to_string(),
+    }
+}
+
+/// WAIT: until `replicas` replicas acknowledged `offset` or the deadline (unix ms, 0 = none);
+/// returns how many did.
+pub async fn wait_for_acks(
+    shared: &Shared,
+    offset: u64,
+    replicas: usize,
+    deadline_ms: u64,
+) -> usize {
+    loop {
+        let notify = {
+            let core = shared.core.lock();
+            let acked = core.replication.replicas_acked(offset);
+            if acked >= replicas || (deadline_ms != 0 && clock::unix_ms() >= deadline_ms) {
+                return acked;
+            }
+            std::sync::Arc::clone(&core.replication.ack_notify)
+        };
+        let left = if deadline_ms == 0 {
+            Duration::from_millis(100)
+        } else {
+            Duration::from_millis(deadline_ms.saturating_sub(clock::unix_ms()).clamp(1, 100))
+        };
+        let _ = tokio::time::timeout(left, notify.notified()).await;
+    }
+}

@@ -1,0 +1,302 @@
+//! Replication drivers: the stream every write appends to (with the backlog and the replicas'
+//! queues fed from it), the master's side of SYNC/PSYNC (`master.rs`) and the replica's link to
+//! its master (`replica.rs`). The decisions (PSYNC, ID history, backlog addressing, handshake)
+//! live in `ferrodis-repl`; this module does the I/O around them.
+//!
+//! One order: the stream is appended inside the core lock, in the order writes happen
+//! (design.md). A chunk of stream is one `Bytes`: the backlog and every replica's queue hold
+//! clones of it, nothing is copied per replica.
+
+pub mod master;
+pub mod replica;
+
+use crate::client::{ClientId, ClientMsg};
+use bytes::{Bytes, BytesMut};
+use ferrodis_repl::{Backlog, ReplIds};
+use std::collections::BTreeMap;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// A replica attached to this server, as the master sees it.
+pub struct ReplicaInfo {
+    /// The replica's IP (or `replica-announce-ip` it sent with REPLCONF ip-address).
+    pub ip: String,
+    /// REPLCONF listening-port.
+    pub listening_port: u16,
+    pub state: ReplicaState,
+    /// The offset of its last REPLCONF ACK.
+    pub ack_offset: u64,
+    /// When its last ACK (or any data) arrived, unix ms.
+    pub ack_time_ms: u64,
+    pub tx: UnboundedSender<ClientMsg>,
+}
+
+/// A replica's sync state (INFO `state=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicaState {
+    /// Waiting for the snapshot to start (diskless delay).
+    WaitBgsave,
+    /// The RDB is being transferred; the stream is queued behind it.
+    SendBulk,
+    Online,
+}
+
+impl ReplicaState {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplicaState::WaitBgsave => "wait_bgsave",
+            ReplicaState::SendBulk => "send_bulk",
+            ReplicaState::Online => "online",
+        }
+    }
+}
+
+/// This server's replication state: the stream, the backlog, attached replicas, and (on a
+/// replica) the link to its master.
+pub struct Replication {
+    pub ids: ReplIds,
+    /// Stream bytes produced (or, on a replica, received from the master and applied).
+    pub master_repl_offset: u64,
+    /// The database the stream last SELECTed (-1: the next effect selects).
+    pub stream_db: i64,
+    /// True once there is a backlog: only then are effects recorded (as Redis).
+    pub active: bool,
+    /// Stream bytes appended since the last `flush`.
+    pub pending: BytesMut,
+    pub backlog: Option<Backlog>,
+    pub replicas: BTreeMap<ClientId, ReplicaInfo>,
+    pub sync_full: u64,
+    pub sync_partial_ok: u64,
+    pub sync_partial_err: u64,
+    /// Full syncs being transferred (counted in INFO rdb_bgsave_in_progress, as Redis's
+    /// replication BGSAVE is).
+    pub transfers: usize,
+    /// Set while a replica applies its master's commands: their effects are not recorded, the
+    /// master's own bytes are forwarded instead (`feed_raw`), so sub-replicas get identical
+    /// bytes at identical offsets.
+    pub applying_master_stream: bool,
+    /// The replica role, when this server follows a master.
+    pub master: Option<replica::MasterLink>,
+    /// Bumped at every REPLICAOF: a link task whose epoch is old stops.
+    pub link_epoch: u64,
+    /// Clients waiting in WAIT are woken when an ACK arrives.
+    pub ack_notify: std::sync::Arc<tokio::sync::Notify>,
+    /// The master asked for an ACK (REPLCONF GETACK); the link task sends it.
+    pub ack_requested: bool,
+    /// This server's replid/offset describe data it holds (it synced, was a master with a
+    /// backlog, or loaded them from its RDB): a replica may then ask for a partial resync.
+    pub psync_possible: bool,
+    /// When the master last put a PING in the stream, unix ms.
+    pub last_ping_ms: u64,
+}
+
+impl Replication {
+    pub fn new(replid: String) -> Replication {
+        Replication {
+            ids: ReplIds::new(replid),
+            master_repl_offset: 0,
+            stream_db: -1,
+            active: false,
+            pending: BytesMut::new(),
+            backlog: None,
+            replicas: BTreeMap::new(),
+            sync_full: 0,
+            sync_partial_ok: 0,
+            sync_partial_err: 0,
+            transfers: 0,
+            applying_master_stream: false,
+            master: None,
+            link_epoch: 0,
+            ack_notify: Default::default(),
+            ack_requested: false,
+            psync_possible: false,
+            last_ping_ms: 0,
+        }
+    }
+
+    /// Appends one effect, preceded by a SELECT when the stream's database changes.
+    pub fn feed<A: AsRef<[u8]>>(&mut self, db: usize, args: &[A]) {
+        if !self.active {
+            return;
+        }
+        if self.stream_db != db as i64 {
+            let mut itoa = itoa::Buffer::new();
+            let dbs = itoa.format(db);
+            let before = self.pending.len();
+            ferrodis_resp::write_command(&mut self.pending, &[&b"SELECT"[..], dbs.as_bytes()]);
+            self.master_repl_offset += (self.pending.len() - before) as u64;
+            self.stream_db = db as i64;
+        }
+        let before = self.pending.len();
+        ferrodis_resp::write_command(&mut self.pending, args);
+        self.master_repl_offset += (self.pending.len() - before) as u64;
+    }
+
+    /// Appends bytes of the master's stream verbatim (a replica forwarding to its replicas).
+    pub fn feed_raw(&mut self, bytes: &[u8]) {
+        self.master_repl_offset += bytes.len() as u64;
+        if self.active {
+            self.pending.extend_from_slice(bytes);
+        }
+    }
+
+    /// Moves what was appended into the backlog and every attached replica's queue.
+    pub fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let chunk: Bytes = self.pending.split().freeze();
+        if let Some(b) = self.backlog.as_mut() {
+            b.append(chunk.clone());
+        }
+        // A replica still waiting for its snapshot gets nothing: its stream starts at the
+        // snapshot's offset.
+        for r in self.replicas.values() {
+            if r.state != ReplicaState::WaitBgsave {
+                let _ = r.tx.send(ClientMsg::Data(chunk.clone()));
+            }
+        }
+    }
+
+    /// Creates the backlog (first replica, or a replica's first sync), as Redis's
+    /// createReplicationBacklog: it starts at the current offset.
+    pub fn ensure_backlog(&mut self, size: u64) {
+        if self.backlog.is_none() {
+            self.backlog = Some(Backlog::new(size, self.master_repl_offset));
+            self.active = true;
+        }
+    }
+
+    /// True on a replica whose link to its master is established.
+    pub fn link_up(&self) -> bool {
+        self.master
+            .as_ref()
+            .is_some_and(|m| m.state == replica::LinkState::Connected)
+    }
+
+    /// Puts `REPLCONF GETACK *` in the stream, so every replica acknowledges now (WAIT).
+    pub fn request_acks(&mut self) {
+        if !self.active || self.replicas.is_empty() {
+            return;
+        }
+        // Not tied to a database: no SELECT needed before it.
+        self.feed_raw(b"*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
+        self.flush();
+    }
+
+    /// Replicas whose ACK reached `offset` (WAIT).
+    pub fn replicas_acked(&self, offset: u64) -> usize {
+        self.replicas
+            .values()
+            .filter(|r| r.state == ReplicaState::Online && r.ack_offset >= offset)
+            .count()
+    }
+
+    /// Replicas online whose last ACK is at most `max_lag_s` old (min-replicas-to-write).
+    pub fn good_replicas(&self, now_ms: u64, max_lag_s: u64) -> usize {
+        self.replicas
+            .values()
+            .filter(|r| {
+                r.state == ReplicaState::Online
+                    && now_ms.saturating_sub(r.ack_time_ms) <= max_lag_s * 1000
+            })
+            .count()
+    }
+}
+
+/// A fresh 40-hex-character replication ID.
+pub fn random_replid() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..40)
+        .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
+        .collect()
+}
+
+/// INFO's replication section, field for field as Redis 7.0 prints it.
+pub fn info(core: &crate::server::Core) -> String {
+    use std::fmt::Write as _;
+    let r = &core.replication;
+    let now = crate::clock::unix_ms();
+    let mut s = String::with_capacity(512);
+    match &r.master {
+        None => s.push_str("role:master\r\n"),
+        Some(m) => {
+            let up = m.state == replica::LinkState::Connected;
+            let _ = write!(
+                s,
+                "role:slave\r\nmaster_host:{}\r\nmaster_port:{}\r\nmaster_link_status:{}\r\nmaster_last_io_seconds_ago:{}\r\nmaster_sync_in_progress:{}\r\nslave_read_repl_offset:{}\r\nslave_repl_offset:{}\r\n",
+                m.host,
+                m.port,
+                if up { "up" } else { "down" },
+                if up {
+                    (now.saturating_sub(m.last_io_ms) / 1000) as i64
+                } else {
+                    -1
+                },
+                (m.state == replica::LinkState::Transfer) as u8,
+                m.read_offset.max(r.master_repl_offset),
+                r.master_repl_offset,
+            );
+            if m.state == replica::LinkState::Transfer {
+                let total = m.sync_total_bytes;
+                let read = m.sync_read_bytes;
+                let left = if total >= 0 { total - read as i64 } else { -1 };
+                let perc = if total > 0 {
+                    read as f64 * 100.0 / total as f64
+                } else {
+                    0.0
+                };
+                let _ = write!(
+                    s,
+                    "master_sync_total_bytes:{total}\r\nmaster_sync_read_bytes:{read}\r\nmaster_sync_left_bytes:{left}\r\nmaster_sync_perc:{perc:.2}\r\nmaster_sync_last_io_seconds_ago:{}\r\n",
+                    now.saturating_sub(m.last_io_ms) / 1000
+                );
+            }
+            if !up {
+                let _ = write!(
+                    s,
+                    "master_link_down_since_seconds:{}\r\n",
+                    if m.down_since_ms == 0 {
+                        -1
+                    } else {
+                        (now.saturating_sub(m.down_since_ms) / 1000) as i64
+                    }
+                );
+            }
+            let _ = write!(
+                s,
+                "slave_priority:{}\r\nslave_read_only:{}\r\nreplica_announced:{}\r\n",
+                core.config.replica_priority,
+                core.config.replica_read_only as u8,
+                core.config.replica_announced as u8,
+            );
+        }
+    }
+    let _ = write!(s, "connected_slaves:{}\r\n", r.replicas.len());
+    for (i, info) in r.replicas.values().enumerate() {
+        let lag = now.saturating_sub(info.ack_time_ms) / 1000;
+        let _ = write!(
+            s,
+            "slave{i}:ip={},port={},state={},offset={},lag={}\r\n",
+            info.ip,
+            info.listening_port,
+            info.state.name(),
+            info.ack_offset,
+            lag
+        );
+    }
+    let (first, histlen) = r.backlog.as_ref().map_or((0, 0), |b| b.range());
+    let _ = write!(
+        s,
+        "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+        r.ids.replid,
+        r.ids.replid2,
+        r.master_repl_offset,
+        r.ids.second_offset,
+        r.backlog.is_some() as u8,
+        core.config.repl_backlog_size,
+        first,
+        histlen,
+    );
+    s
+}
