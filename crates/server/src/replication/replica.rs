@@ -108,6 +108,11 @@ pub fn promote(core: &mut Core) {
     r.ids.shift(super::random_replid(), offset);
     r.stream_db = -1;
     r.ensure_backlog(core.config.repl_backlog_size);
+    // Our replicas must learn the new ID: disconnected, they reconnect and continue
+    // partially (+CONTINUE <new id>), as Redis's replicationUnsetMaster does.
+    for info in r.replicas.values() {
+        let _ = info.tx.send(ClientMsg::Kill);
+    }
     log!(
         Notice,
         "Setting secondary replication ID to {}, valid up to offset: {}. New replication ID is {}",
