@@ -200,6 +200,12 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn apply_config_change(ctx: &mut Ctx, name: &str) {
     match name {
         "loglevel" => crate::log::set_level(crate::log_level(&ctx.core.config)),
+        "repl-backlog-size" => {
+            let size = ctx.core.config.repl_backlog_size;
+            if let Some(b) = ctx.core.replication.backlog.as_mut() {
+                b.resize(size);
+            }
+        }
         "logfile" => crate::log::set_logfile(&ctx.core.config.logfile),
         "dir" => {
             if let Err(e) = std::env::set_current_dir(ctx.core.config.effective_dir()) {
