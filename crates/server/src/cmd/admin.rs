@@ -224,6 +224,8 @@ fn config_resetstat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     // slowlog is left alone (SLOWLOG RESET clears it).
     ctx.core.stats = Default::default();
     ctx.core.command_stats = Default::default();
+    let r = &mut ctx.core.replication;
+    (r.sync_full, r.sync_partial_ok, r.sync_partial_err) = (0, 0, 0);
     ctx.core
         .peak_memory
         .store(0, std::sync::atomic::Ordering::Relaxed);

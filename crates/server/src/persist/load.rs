@@ -24,6 +24,8 @@ pub struct LoadOptions {
     pub key_delay_us: i32,
     /// `rdbchecksum`: verify the CRC64 after EOF.
     pub verify_checksum: bool,
+    /// Keep the names of keys dropped as expired (a restarted master propagates their DELs).
+    pub collect_expired: bool,
 }
 
 impl LoadOptions {
@@ -37,6 +39,7 @@ impl LoadOptions {
             now_ms: clock::unix_ms(),
             key_delay_us: core.config.key_load_delay,
             verify_checksum: core.config.rdbchecksum,
+            collect_expired: false,
         }
     }
 }
@@ -49,6 +52,8 @@ pub struct Loaded {
     pub repl_id: Option<String>,
     pub repl_offset: Option<i64>,
     pub repl_stream_db: Option<i64>,
+    /// Keys dropped as expired, in file order (with `collect_expired`).
+    pub expired: Vec<(usize, Vec<u8>)>,
 }
 
 /// Why a load failed. Nothing of a failed load is kept.
@@ -109,6 +114,7 @@ pub fn load_stream<R: Read>(
         repl_id: None,
         repl_offset: None,
         repl_stream_db: None,
+        expired: Vec::new(),
     };
     let mut db = 0usize;
     let lru_now = (opts.now_ms / 1000) as u32;
@@ -149,6 +155,9 @@ pub fn load_stream<R: Read>(
                 let expire = k.expire_at_ms.map(|t| t.max(0) as u64);
                 if opts.drop_expired && expire.is_some_and(|t| t < opts.now_ms) {
                     loaded.keys_expired += 1;
+                    if opts.collect_expired {
+                        loaded.expired.push((db, k.key));
+                    }
                     continue;
                 }
                 let value =
@@ -208,7 +217,9 @@ fn note_aux(loaded: &mut Loaded, key: &[u8], value: &[u8]) {
 pub fn load_at_startup(shared: &Arc<Shared>) {
     let (path, opts) = {
         let core = shared.core.lock();
-        (core.config.dbfilename.clone(), LoadOptions::for_core(&core))
+        let mut opts = LoadOptions::for_core(&core);
+        opts.collect_expired = opts.drop_expired;
+        (core.config.dbfilename.clone(), opts)
     };
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
@@ -246,15 +257,7 @@ pub fn load_at_startup(shared: &Arc<Shared>) {
                 repl_offset: loaded.repl_offset,
                 repl_stream_db: loaded.repl_stream_db,
             };
-            // As Redis 7.0: a server restarted from its RDB keeps the replication ID and offset
-            // the file recorded, so its replicas can continue with a partial sync.
-            if let (Some(id), Some(offset)) = (&info.repl_id, info.repl_offset)
-                && id.len() == 40
-                && offset >= 0
-            {
-                core.replication.ids.replid = id.clone();
-                core.replication.master_repl_offset = offset as u64;
-            }
+            restore_replication(&mut core, &info, loaded.expired);
             core.loaded_repl_info = Some(info);
             log!(
                 Notice,
@@ -279,4 +282,38 @@ pub fn load_at_startup(shared: &Arc<Shared>) {
             std::process::exit(1);
         }
     }
+}
+
+/// As Redis 7.0's loadDataFromDisk: a server restarted from its RDB takes the replication ID and
+/// offset the file recorded. A master then keeps that ID as its secondary one (valid up to the
+/// recorded offset), takes a new one and creates its backlog, so its replicas continue with a
+/// partial resync; the keys it dropped as expired go into the stream as DELs, so replicas drop
+/// them too (and offsets stay equal). A replica asks its master to continue from there.
+fn restore_replication(core: &mut Core, info: &RdbReplInfo, expired: Vec<(usize, Vec<u8>)>) {
+    let (Some(id), Some(offset)) = (&info.repl_id, info.repl_offset) else {
+        return;
+    };
+    if id.len() != 40 || offset < 0 {
+        return;
+    }
+    let size = core.config.repl_backlog_size;
+    let verb: &'static [u8] = if core.config.lazyfree_lazy_expire {
+        b"UNLINK"
+    } else {
+        b"DEL"
+    };
+    let r = &mut core.replication;
+    r.ids = ferrodis_repl::ReplIds::new(id.clone());
+    r.master_repl_offset = offset as u64;
+    r.psync_possible = true;
+    if core.config.replicaof.is_some() {
+        return;
+    }
+    r.ids.shift(crate::replication::random_replid(), offset as u64);
+    r.stream_db = -1;
+    r.ensure_backlog(size);
+    for (db, key) in expired {
+        r.feed(db, &[verb, key.as_slice()]);
+    }
+    r.flush();
 }

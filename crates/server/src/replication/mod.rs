@@ -109,7 +109,9 @@ impl Replication {
             ack_notify: Default::default(),
             ack_requested: false,
             psync_possible: false,
-            last_ping_ms: 0,
+            // The first PING comes one period after start (Redis pings when its cron loop count
+            // is a multiple of the period).
+            last_ping_ms: crate::clock::unix_ms(),
         }
     }
 

@@ -640,7 +640,16 @@ async fn stream_from_master(
     let mut ack_timer = tokio::time::interval(Duration::from_secs(1));
     let mut raw = BytesMut::new();
     let mut scratch = BytesMut::new();
+    // Bytes that arrived with the PSYNC reply or after the RDB are stream already.
+    let mut have_input = !rbuf.is_empty();
     loop {
+        if have_input {
+            have_input = false;
+            let acks = apply_stream(shared, epoch, &mut master, &mut parser, &limits, &mut rbuf, &mut raw, &mut scratch)?;
+            for offset in acks {
+                send_ack(&mut stream, offset).await?;
+            }
+        }
         tokio::select! {
             r = stream.read_buf(&mut rbuf) => match r {
                 Ok(0) => return Err("Connection with master lost (EOF).".into()),
@@ -675,52 +684,59 @@ async fn stream_from_master(
                 continue;
             }
         }
-        let mut acks = Vec::new();
-        {
-            let mut core = shared.core.lock();
-            if core.replication.link_epoch != epoch {
-                return Ok(());
-            }
-            core.clock.mark();
-            loop {
-                let args = match parser.parse(&mut rbuf, &limits) {
-                    Ok(Some(args)) => args,
-                    Ok(None) => break,
-                    Err(e) => {
-                        core.replication.flush();
-                        return Err(format!(
-                            "== CRITICAL == This replica is sending an error to its master: 'Protocol error: {e}' after processing the command '<unknown>'"
-                        ));
-                    }
-                };
-                raw.clear();
-                ferrodis_resp::write_command(&mut raw, &args);
-                core.replication.applying_master_stream = true;
-                scratch.clear();
-                cmd::dispatch(&mut core, &mut master, &args, &mut scratch);
-                core.replication.applying_master_stream = false;
-                if scratch.first() == Some(&b'-') {
-                    log!(
-                        Warning,
-                        "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{}'",
-                        String::from_utf8_lossy(scratch.strip_suffix(b"\r\n").unwrap_or(&scratch))
-                            .trim_start_matches('-'),
-                        String::from_utf8_lossy(&args[0])
-                    );
-                }
-                if std::mem::take(&mut core.replication.ack_requested) {
-                    acks.push(core.replication.master_repl_offset);
-                }
-                core.replication.feed_raw(&raw);
-            }
-            core.replication.flush();
-            crate::blocking::serve_ready(&mut core);
-        }
-        for offset in acks {
-            send_ack(&mut stream, offset).await?;
-        }
+        have_input = true;
     }
 }
+
+/// Applies every complete command in `rbuf` under one lock hold; returns the offsets of the
+/// ACKs the master asked for (REPLCONF GETACK).
+#[allow(clippy::too_many_arguments)]
+fn apply_stream(
+    shared: &Shared,
+    epoch: u64,
+    master: &mut Client,
+    parser: &mut RequestParser,
+    limits: &Limits,
+    rbuf: &mut BytesMut,
+    raw: &mut BytesMut,
+    scratch: &mut BytesMut,
+) -> Result<Vec<u64>, String> {
+    let mut acks = Vec::new();
+    let mut core = shared.core.lock();
+    if core.replication.link_epoch != epoch {
+        return Ok(acks);
+    }
+    core.clock.mark();
+    loop {
+        let args = match parser.parse(rbuf, limits) {
+            Ok(Some(args)) => args,
+            Ok(None) => break,
+            Err(e) => {
+                core.replication.flush();
+                return Err(format!("== CRITICAL == This replica is sending an error to its master: 'Protocol error: {e}' after processing the command '<unknown>'"));
+            }
+        };
+        raw.clear();
+        ferrodis_resp::write_command(raw, &args);
+        core.replication.applying_master_stream = true;
+        scratch.clear();
+        cmd::dispatch(&mut core, master, &args, scratch);
+        core.replication.applying_master_stream = false;
+        if scratch.first() == Some(&b'-') {
+            log!(Warning, "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{}'",
+                String::from_utf8_lossy(scratch.strip_suffix(b"\r\n").unwrap_or(scratch)).trim_start_matches('-'),
+                String::from_utf8_lossy(&args[0]));
+        }
+        if std::mem::take(&mut core.replication.ack_requested) {
+            acks.push(core.replication.master_repl_offset);
+        }
+        core.replication.feed_raw(raw);
+    }
+    core.replication.flush();
+    crate::blocking::serve_ready(&mut core);
+    Ok(acks)
+}
+
 
 async fn send_ack(stream: &mut TcpStream, offset: u64) -> Result<(), String> {
     let mut out = BytesMut::new();
