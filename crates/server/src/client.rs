@@ -98,6 +98,8 @@ pub struct Client {
     pub repl_ip: Option<String>,
     pub repl_capa_eof: bool,
     pub repl_capa_psync2: bool,
+    /// A replica's queued stream bytes (see `ReplicaInfo::queued`).
+    pub repl_queued: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Client {
@@ -127,6 +129,7 @@ impl Client {
             repl_ip: None,
             repl_capa_eof: false,
             repl_capa_psync2: false,
+            repl_queued: Default::default(),
         }
     }
 

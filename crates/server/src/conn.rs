@@ -66,13 +66,18 @@ where
     let mut last_activity = tokio::time::Instant::now();
     let mut settings = ConnSettings::read(&shared.core.lock());
 
+    // Bytes pushed to this client (stream chunks for a replica) not yet written.
+    let mut queued_out: u64 = 0;
     'conn: loop {
         let idle_timeout = settings.idle_timeout_s(&client);
         let deadline = last_activity + Duration::from_secs(idle_timeout.max(1));
         let mut bytes_in = 0usize;
         tokio::select! {
             msg = rx.recv() => match msg {
-                Some(ClientMsg::Data(d) | ClientMsg::Unblocked(d)) => wbuf.extend_from_slice(&d),
+                Some(ClientMsg::Data(d) | ClientMsg::Unblocked(d)) => {
+                    wbuf.extend_from_slice(&d);
+                    queued_out += d.len() as u64;
+                }
                 Some(ClientMsg::Kill) | None => break 'conn,
             },
             r = read_with_room(&mut stream, &mut rbuf, read_room) => match r {
@@ -92,7 +97,10 @@ where
         }
         while let Ok(msg) = rx.try_recv() {
             match msg {
-                ClientMsg::Data(d) | ClientMsg::Unblocked(d) => wbuf.extend_from_slice(&d),
+                ClientMsg::Data(d) | ClientMsg::Unblocked(d) => {
+                    wbuf.extend_from_slice(&d);
+                    queued_out += d.len() as u64;
+                }
                 ClientMsg::Kill => break 'conn,
             }
         }
@@ -215,6 +223,13 @@ where
                 break 'conn;
             }
             wbuf.clear();
+            if queued_out > 0 {
+                // Pushed bytes are out of our hands now: a replica's output buffer shrinks.
+                client
+                    .repl_queued
+                    .fetch_sub(queued_out.min(client.repl_queued.load(std::sync::atomic::Ordering::Relaxed)), std::sync::atomic::Ordering::Relaxed);
+                queued_out = 0;
+            }
             if wbuf.capacity() > 4 * FLUSH_BYTES {
                 wbuf = BytesMut::with_capacity(16 * 1024);
             }

@@ -131,7 +131,10 @@ fn main() {
             env!("CARGO_PKG_VERSION")
         );
         let pidfile = config.pidfile.clone().unwrap_or_default();
-        let shared = Shared::new(Core::new(config, config_path));
+        let mut core = Core::new(config, config_path);
+        let l = core.config.obuf_limit(ferrodis_config::ClientClass::Replica);
+        core.replication.replica_obuf_limit = (l.hard_bytes, l.soft_bytes, l.soft_seconds);
+        let shared = Shared::new(core);
         let Ok((tcp, unix)) = net::bind_all(&shared).await else {
             return 1;
         };

@@ -200,6 +200,13 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn apply_config_change(ctx: &mut Ctx, name: &str) {
     match name {
         "loglevel" => crate::log::set_level(crate::log_level(&ctx.core.config)),
+        "client-output-buffer-limit" => {
+            let l = ctx
+                .core
+                .config
+                .obuf_limit(ferrodis_config::ClientClass::Replica);
+            ctx.core.replication.replica_obuf_limit = (l.hard_bytes, l.soft_bytes, l.soft_seconds);
+        }
         "repl-backlog-size" => {
             let size = ctx.core.config.repl_backlog_size;
             if let Some(b) = ctx.core.replication.backlog.as_mut() {

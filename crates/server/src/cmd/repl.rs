@@ -117,6 +117,10 @@ fn start_sync(ctx: &mut Ctx, req_replid: &str, req_offset: i64, psync: bool) -> 
                     ack_offset: from_offset.saturating_sub(1),
                     ack_time_ms: clock::unix_ms(),
                     tx: ctx.client.tx.clone(),
+                    queued: ctx.client.repl_queued.clone(),
+                    soft_since_ms: 0,
+                    addr: addr.clone(),
+                    client_id: ctx.client.id,
                 },
             );
             r.sync_partial_ok += 1;

@@ -188,20 +188,26 @@ impl Snapshot {
         id: u64,
         progress: &SaveProgress,
     ) -> Result<(), SaveError> {
+        let temp = self.save_to_temp(id, progress)?;
+        let renamed = install(&temp, filename);
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        renamed
+    }
+
+    /// Writes the snapshot to a temp file of its own (fsynced) and returns its path: a full
+    /// resync sends exactly this file, whatever other saves do to `dbfilename` meanwhile.
+    pub fn save_to_temp(self, id: u64, progress: &SaveProgress) -> Result<PathBuf, SaveError> {
         let temp = PathBuf::from(format!("temp-{}-{id}.rdb", std::process::id()));
-        let result = self.write_file(&temp, filename, progress);
+        let result = self.write_file(&temp, progress);
         if result.is_err() {
             let _ = std::fs::remove_file(&temp);
         }
-        result
+        result.map(|()| temp)
     }
 
-    fn write_file(
-        self,
-        temp: &Path,
-        filename: &str,
-        progress: &SaveProgress,
-    ) -> Result<(), SaveError> {
+    fn write_file(self, temp: &Path, progress: &SaveProgress) -> Result<(), SaveError> {
         let file = File::create(temp).map_err(|e| {
             let cwd = std::env::current_dir().unwrap_or_default();
             SaveError::Open(format!(
@@ -215,21 +221,25 @@ impl Snapshot {
             .into_inner()
             .map_err(|e| SaveError::Io(e.into_error()))?;
         file.sync_all()?;
-        drop(file);
-        std::fs::rename(temp, filename).map_err(|e| {
-            let cwd = std::env::current_dir().unwrap_or_default();
-            SaveError::Open(format!(
-                "Error moving temp DB file {} on the final destination {filename} (in server root dir {}): {e}",
-                temp.display(),
-                cwd.display()
-            ))
-        })?;
-        // The rename is durable only once the directory entry is.
-        if let Ok(dir) = File::open(".") {
-            let _ = dir.sync_all();
-        }
         Ok(())
     }
+}
+
+/// Puts a written temp file in place of `filename`: rename, then fsync of the directory (the
+/// rename is durable only once the directory entry is).
+pub fn install(temp: &Path, filename: &str) -> Result<(), SaveError> {
+    std::fs::rename(temp, filename).map_err(|e| {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        SaveError::Open(format!(
+            "Error moving temp DB file {} on the final destination {filename} (in server root dir {}): {e}",
+            temp.display(),
+            cwd.display()
+        ))
+    })?;
+    if let Ok(dir) = File::open(".") {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }
 
 /// Why a save did not complete.

@@ -44,6 +44,10 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
         ack_offset: 0,
         ack_time_ms: clock::unix_ms(),
         tx: client.tx.clone(),
+        queued: client.repl_queued.clone(),
+        soft_since_ms: 0,
+        addr: client.addr.clone(),
+        client_id: client.id,
     };
     shared
         .core
@@ -70,6 +74,9 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
             None => return Err(()),
         }
         core.replication.transfers += 1;
+        // The new replica's master client starts in db 0, so the stream after the snapshot
+        // must SELECT again (Redis's replicationSetupSlaveForFullResync forgets slaveseldb).
+        core.replication.stream_db = -1;
         let id = core.persistence.next_id();
         let target = if diskless { "replicas sockets" } else { "disk" };
         log!(Notice, "Starting BGSAVE for SYNC with target: {target}");
@@ -155,15 +162,16 @@ async fn transfer<S: AsyncWrite + Unpin>(
         stream.write_all(mark.as_bytes()).await.map_err(io)?;
         return Ok(());
     }
-    // Disk: the snapshot is saved as the RDB file (as Redis's BGSAVE for replication), with a
-    // newline every second to keep the replica's read from timing out, then sent as a bulk.
+    // Disk: the snapshot is written to a file of its own (other transfers and saves may be
+    // writing `dbfilename` at the same time), with a newline every second to keep the
+    // replica's read from timing out; the file is sent as a bulk, then becomes the RDB file
+    // (as Redis's BGSAVE for replication leaves it).
     let mut save = tokio::task::spawn_blocking(move || {
         snapshot
-            .save_to_file(&filename, save_id, &SaveProgress::default())
-            .map(|()| filename)
+            .save_to_temp(save_id, &SaveProgress::default())
             .map_err(|e| e.to_string())
     });
-    let filename = loop {
+    let temp = loop {
         tokio::select! {
             done = &mut save => break done.map_err(|e| e.to_string())??,
             _ = tokio::time::sleep(Duration::from_secs(1)) => {
@@ -171,13 +179,27 @@ async fn transfer<S: AsyncWrite + Unpin>(
             }
         }
     };
+    let sent = send_file(stream, &temp).await;
+    if sent.is_ok() {
+        let _ = crate::persist::install(&temp, &filename);
+    }
+    let _ = tokio::fs::remove_file(&temp).await;
+    sent
+}
+
+async fn send_file<S: AsyncWrite + Unpin>(stream: &mut S, path: &std::path::Path) -> Result<(), String> {
+    let io = |e: std::io::Error| e.to_string();
+    let mut file = tokio::fs::File::open(path).await.map_err(io)?;
+    let len = file.metadata().await.map_err(io)?.len();
     log!(Notice, "Background RDB transfer started");
-    let data = tokio::fs::read(&filename).await.map_err(io)?;
     stream
-        .write_all(format!("${}\r\n", data.len()).as_bytes())
+        .write_all(format!("${len}\r\n").as_bytes())
         .await
         .map_err(io)?;
-    stream.write_all(&data).await.map_err(io)?;
+    let copied = tokio::io::copy(&mut file, stream).await.map_err(io)?;
+    if copied != len {
+        return Err(format!("RDB file changed size while sent ({copied} of {len} bytes)"));
+    }
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use crate::client::{ClientId, ClientMsg};
 use bytes::{Bytes, BytesMut};
 use ferrodis_repl::{Backlog, ReplIds};
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use tokio::sync::mpsc::UnboundedSender;
 
 /// A replica attached to this server, as the master sees it.
@@ -28,6 +29,14 @@ pub struct ReplicaInfo {
     /// When its last ACK (or any data) arrived, unix ms.
     pub ack_time_ms: u64,
     pub tx: UnboundedSender<ClientMsg>,
+    /// Stream bytes queued for this replica and not yet written to its socket (its output
+    /// buffer, for `client-output-buffer-limit replica`). The connection task subtracts what
+    /// it writes.
+    pub queued: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Since when the soft limit has been exceeded, unix ms (0: it is not).
+    pub soft_since_ms: u64,
+    pub addr: String,
+    pub client_id: ClientId,
 }
 
 /// A replica's sync state (INFO `state=`).
@@ -38,6 +47,24 @@ pub enum ReplicaState {
     /// The RDB is being transferred; the stream is queued behind it.
     SendBulk,
     Online,
+}
+
+impl ReplicaInfo {
+    /// Redis's checkClientOutputBufferLimits for a replica: over the hard limit, or over the
+    /// soft one for longer than its seconds.
+    fn over_obuf_limit(&mut self, queued: u64, (hard, soft, soft_s): (u64, u64, u64), now: u64) -> bool {
+        if hard > 0 && queued >= hard {
+            return true;
+        }
+        if soft > 0 && queued >= soft {
+            if self.soft_since_ms == 0 {
+                self.soft_since_ms = now;
+            }
+            return now.saturating_sub(self.soft_since_ms) >= soft_s * 1000;
+        }
+        self.soft_since_ms = 0;
+        false
+    }
 }
 
 impl ReplicaState {
@@ -87,6 +114,9 @@ pub struct Replication {
     pub psync_possible: bool,
     /// When the master last put a PING in the stream, unix ms.
     pub last_ping_ms: u64,
+    /// `client-output-buffer-limit replica`, refreshed from the config at every flush caller's
+    /// CONFIG SET (hard bytes, soft bytes, soft seconds; 0 = none).
+    pub replica_obuf_limit: (u64, u64, u64),
 }
 
 impl Replication {
@@ -112,6 +142,7 @@ impl Replication {
             // The first PING comes one period after start (Redis pings when its cron loop count
             // is a multiple of the period).
             last_ping_ms: crate::clock::unix_ms(),
+            replica_obuf_limit: (256 << 20, 64 << 20, 60),
         }
     }
 
@@ -152,9 +183,22 @@ impl Replication {
         }
         // A replica still waiting for its snapshot gets nothing: its stream starts at the
         // snapshot's offset.
-        for r in self.replicas.values() {
-            if r.state != ReplicaState::WaitBgsave {
-                let _ = r.tx.send(ClientMsg::Data(chunk.clone()));
+        let now = crate::clock::unix_ms();
+        let limit = self.replica_obuf_limit;
+        for r in self.replicas.values_mut() {
+            if r.state == ReplicaState::WaitBgsave {
+                continue;
+            }
+            let _ = r.tx.send(ClientMsg::Data(chunk.clone()));
+            let queued = r.queued.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+            if r.over_obuf_limit(queued, limit, now) {
+                crate::log!(
+                    Warning,
+                    "Client id={} addr={} laddr=? fd=? name= age=? idle=? flags=S db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={queued} tot-mem=0 events=r cmd=psync user=default redir=-1 resp=2 closed for overcoming of output buffer limits.",
+                    r.client_id,
+                    r.addr
+                );
+                let _ = r.tx.send(ClientMsg::Kill);
             }
         }
     }
