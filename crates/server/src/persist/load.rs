@@ -307,6 +307,7 @@ fn restore_replication(core: &mut Core, info: &RdbReplInfo, expired: Vec<(usize,
     r.master_repl_offset = offset as u64;
     r.psync_possible = true;
     if core.config.replicaof.is_some() {
+        r.master_db = info.repl_stream_db.unwrap_or(0).max(0) as usize;
         return;
     }
     r.ids.shift(crate::replication::random_replid(), offset as u64);

@@ -124,7 +124,13 @@ impl Snapshot {
             dbs: core.dbs.iter().map(|db| db.snapshot()).collect(),
             replid: core.replication.ids.replid.clone(),
             repl_offset: core.replication.master_repl_offset,
-            repl_stream_db: core.replication.stream_db.max(0),
+            // Where the stream continues after a restart: a replica's master's selected
+            // database, or our own stream's.
+            repl_stream_db: if core.is_replica() {
+                core.replication.master_db as i64
+            } else {
+                core.replication.stream_db.max(0)
+            },
             used_mem: crate::used_memory() as u64,
             options: WriterOptions {
                 compression: core.config.rdbcompression,

@@ -112,6 +112,9 @@ pub struct Replication {
     /// This server's replid/offset describe data it holds (it synced, was a master with a
     /// backlog, or loaded them from its RDB): a replica may then ask for a partial resync.
     pub psync_possible: bool,
+    /// On a replica: the database the master's stream last selected (kept across partial
+    /// resyncs, which continue the stream without repeating the SELECT).
+    pub master_db: usize,
     /// When the master last put a PING in the stream, unix ms.
     pub last_ping_ms: u64,
     /// `client-output-buffer-limit replica`, refreshed from the config at every flush caller's
@@ -143,6 +146,7 @@ impl Replication {
             // is a multiple of the period).
             last_ping_ms: crate::clock::unix_ms(),
             replica_obuf_limit: (256 << 20, 64 << 20, 60),
+            master_db: 0,
         }
     }
 

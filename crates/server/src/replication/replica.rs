@@ -479,6 +479,7 @@ async fn full_sync(
     let r = &mut core.replication;
     r.ids = ferrodis_repl::ReplIds::new(replid);
     r.master_repl_offset = offset;
+    r.master_db = 0;
     r.stream_db = -1;
     r.pending.clear();
     r.backlog = None;
@@ -626,6 +627,9 @@ async fn stream_from_master(
         let mut client = Client::new(id, tx, addr.clone());
         client.kind = ClientKind::Master;
         client.authenticated = true;
+        // A partial resync continues the stream where it stopped: in the database the last
+        // SELECT chose (Redis keeps it in its cached master client).
+        client.db = core.replication.master_db;
         (client, addr)
     };
     let _ = addr;
@@ -732,6 +736,7 @@ fn apply_stream(
         }
         core.replication.feed_raw(raw);
     }
+    core.replication.master_db = master.db;
     core.replication.flush();
     crate::blocking::serve_ready(&mut core);
     Ok(acks)
