@@ -57,10 +57,30 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
         .insert(client.id, info);
     if diskless && delay_s > 0 {
         // Let other replicas arrive (Redis shares one transfer among them; our snapshots are
-        // cheap, so each gets its own at the same moment). Newlines keep the link alive.
-        for _ in 0..delay_s {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            stream.write_all(b"\n").await.map_err(|_| ())?;
+        // cheap, so each gets its own), unless `repl-diskless-sync-max-replicas` are already
+        // waiting. Newlines keep the link alive.
+        let started = tokio::time::Instant::now();
+        let mut newline_at = started + Duration::from_secs(1);
+        while started.elapsed() < Duration::from_secs(delay_s as u64) {
+            let enough = {
+                let core = shared.core.lock();
+                let max = core.config.repl_diskless_sync_max_replicas as usize;
+                let waiting = core
+                    .replication
+                    .replicas
+                    .values()
+                    .filter(|r| r.state == ReplicaState::WaitBgsave)
+                    .count();
+                max > 0 && waiting >= max
+            };
+            if enough {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if tokio::time::Instant::now() >= newline_at {
+                newline_at += Duration::from_secs(1);
+                stream.write_all(b"\n").await.map_err(|_| ())?;
+            }
         }
     }
     let (snapshot, replid, offset, filename) = {
