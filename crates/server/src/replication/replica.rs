@@ -384,6 +384,17 @@ async fn full_sync(
     offset: u64,
 ) -> Result<(), String> {
     let header = read_line(stream, rbuf, timeout).await?;
+    let from_socket = {
+        let core = shared.core.lock();
+        match core.config.repl_diskless_load {
+            ferrodis_config::ReplDisklessLoad::Disabled => false,
+            ferrodis_config::ReplDisklessLoad::OnEmptyDb => core.dbs.iter().all(|d| d.is_empty()),
+            ferrodis_config::ReplDisklessLoad::Swapdb => true,
+        }
+    };
+    if from_socket && header.first() == Some(&b'$') {
+        return load_from_socket(shared, epoch, stream, rbuf, timeout, &header, replid, offset).await;
+    }
     let temp = format!(
         "temp-{}.{}.rdb",
         clock::unix_ms() / 1000,
@@ -455,13 +466,27 @@ async fn full_sync(
     })
     .await
     .map_err(|e| e.to_string())?;
+    switch_to_loaded(shared, epoch, loaded, replid, offset, "disk")
+}
+
+/// Takes a loaded full sync in, in one lock hold: the new databases replace the old, the
+/// replication state becomes the master's (ID, offset, a fresh backlog).
+fn switch_to_loaded(
+    shared: &Shared,
+    epoch: u64,
+    loaded: Result<crate::persist::load::Loaded, String>,
+    replid: String,
+    offset: u64,
+    source: &str,
+) -> Result<(), String> {
     let mut core = shared.core.lock();
     core.persistence.loading = None;
     let loaded = match loaded {
         Ok(l) => l,
         Err(e) => {
+            log!(Warning, "{e}");
             return Err(format!(
-                "Failed trying to load the MASTER synchronization DB from disk: {e}"
+                "Failed trying to load the MASTER synchronization DB from {source}, check server logs."
             ));
         }
     };
@@ -491,6 +516,129 @@ async fn full_sync(
     }
     log!(Notice, "MASTER <-> REPLICA sync: Finished with success");
     Ok(())
+}
+
+/// `repl-diskless-load swapdb|on-empty-db`: the RDB is parsed as it arrives from the socket
+/// into new databases (a reading thread fed by this task), while the old data stays in place:
+/// served when the master's ID is ours (async_loading), refused with -LOADING otherwise; a
+/// transfer that breaks leaves it untouched.
+#[allow(clippy::too_many_arguments)]
+async fn load_from_socket(
+    shared: &Arc<Shared>,
+    epoch: u64,
+    stream: &mut TcpStream,
+    rbuf: &mut BytesMut,
+    timeout: Duration,
+    header: &[u8],
+    replid: String,
+    offset: u64,
+) -> Result<(), String> {
+    let (options, asynchronous) = {
+        let mut core = shared.core.lock();
+        let mut options = LoadOptions::for_core(&core);
+        options.drop_expired = false;
+        let asynchronous = core.replication.ids.replid == replid;
+        core.persistence.loading = Some(Arc::new(LoadProgress {
+            started_unix_s: clock::unix_ms() / 1000,
+            started: Instant::now(),
+            total_bytes: 0,
+            loaded_bytes: 0.into(),
+            asynchronous,
+        }));
+        (options, asynchronous)
+    };
+    let _ = asynchronous;
+    log!(Notice, "MASTER <-> REPLICA sync: Loading DB in memory");
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
+    let progress = shared.core.lock().persistence.loading.clone();
+    let loader = tokio::task::spawn_blocking(move || {
+        let reader = ChannelReader { rx, chunk: Vec::new(), pos: 0 };
+        load_stream(std::io::BufReader::with_capacity(1 << 16, reader), &options, progress.as_deref())
+            .map_err(|e| e.log_lines().join(" "))
+    });
+    let fed = feed_loader(shared, stream, rbuf, timeout, header, tx).await;
+    let loaded = loader.await.map_err(|e| e.to_string())?;
+    let loaded = match (fed, loaded) {
+        (Ok(()), result) => result,
+        (Err(e), _) => {
+            log!(Warning, "Internal error in RDB reading offset 0, function at rdb.rs -> {e}");
+            Err(e)
+        }
+    };
+    switch_to_loaded(shared, epoch, loaded, replid, offset, "socket")
+}
+
+/// Forwards the RDB bytes (a `$<len>` bulk, or `$EOF:<mark>` framing) to the loading thread.
+async fn feed_loader(
+    shared: &Shared,
+    stream: &mut TcpStream,
+    rbuf: &mut BytesMut,
+    timeout: Duration,
+    header: &[u8],
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+) -> Result<(), String> {
+    let send = |chunk: Vec<u8>| tx.send(chunk).map_err(|_| "the loader stopped reading".to_string());
+    let mut read = 0u64;
+    if let Some(mark) = header.strip_prefix(b"$EOF:") {
+        loop {
+            if rbuf.len() >= mark.len() && rbuf.ends_with(mark) {
+                let body = rbuf.split_to(rbuf.len() - mark.len());
+                rbuf.clear();
+                return send(body.to_vec());
+            }
+            if rbuf.len() > mark.len() {
+                let body = rbuf.split_to(rbuf.len() - mark.len());
+                read += body.len() as u64;
+                note_transfer(shared, -1, read);
+                tokio::task::block_in_place(|| send(body.to_vec()))?;
+            }
+            read_more(stream, rbuf, timeout).await?;
+        }
+    }
+    let len: u64 = std::str::from_utf8(&header[1..])
+        .ok()
+        .and_then(|l| l.parse().ok())
+        .ok_or("Bad bulk length from MASTER")?;
+    let mut left = len;
+    loop {
+        let take = (rbuf.len() as u64).min(left) as usize;
+        if take > 0 {
+            let chunk = rbuf.split_to(take);
+            left -= take as u64;
+            note_transfer(shared, len as i64, len - left);
+            tokio::task::block_in_place(|| send(chunk.to_vec()))?;
+        }
+        if left == 0 {
+            return Ok(());
+        }
+        read_more(stream, rbuf, timeout).await?;
+    }
+}
+
+/// The loading thread's view of the socket: chunks handed over by `feed_loader`; the end of
+/// the channel is the end of the RDB.
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl std::io::Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(next) => {
+                    self.chunk = next;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 async fn read_more(
