@@ -225,9 +225,14 @@ where
             wbuf.clear();
             if queued_out > 0 {
                 // Pushed bytes are out of our hands now: a replica's output buffer shrinks.
-                client
-                    .repl_queued
-                    .fetch_sub(queued_out.min(client.repl_queued.load(std::sync::atomic::Ordering::Relaxed)), std::sync::atomic::Ordering::Relaxed);
+                client.repl_queued.fetch_sub(
+                    queued_out.min(
+                        client
+                            .repl_queued
+                            .load(std::sync::atomic::Ordering::Relaxed),
+                    ),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
                 queued_out = 0;
             }
             if wbuf.capacity() > 4 * FLUSH_BYTES {

@@ -310,7 +310,8 @@ fn restore_replication(core: &mut Core, info: &RdbReplInfo, expired: Vec<(usize,
         r.master_db = info.repl_stream_db.unwrap_or(0).max(0) as usize;
         return;
     }
-    r.ids.shift(crate::replication::random_replid(), offset as u64);
+    r.ids
+        .shift(crate::replication::random_replid(), offset as u64);
     r.stream_db = -1;
     r.ensure_backlog(size);
     for (db, key) in expired {

@@ -207,7 +207,10 @@ async fn transfer<S: AsyncWrite + Unpin>(
     sent
 }
 
-async fn send_file<S: AsyncWrite + Unpin>(stream: &mut S, path: &std::path::Path) -> Result<(), String> {
+async fn send_file<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    path: &std::path::Path,
+) -> Result<(), String> {
     let io = |e: std::io::Error| e.to_string();
     let mut file = tokio::fs::File::open(path).await.map_err(io)?;
     let len = file.metadata().await.map_err(io)?.len();
@@ -218,7 +221,9 @@ async fn send_file<S: AsyncWrite + Unpin>(stream: &mut S, path: &std::path::Path
         .map_err(io)?;
     let copied = tokio::io::copy(&mut file, stream).await.map_err(io)?;
     if copied != len {
-        return Err(format!("RDB file changed size while sent ({copied} of {len} bytes)"));
+        return Err(format!(
+            "RDB file changed size while sent ({copied} of {len} bytes)"
+        ));
     }
     Ok(())
 }

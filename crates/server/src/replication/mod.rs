@@ -52,7 +52,12 @@ pub enum ReplicaState {
 impl ReplicaInfo {
     /// Redis's checkClientOutputBufferLimits for a replica: over the hard limit, or over the
     /// soft one for longer than its seconds.
-    fn over_obuf_limit(&mut self, queued: u64, (hard, soft, soft_s): (u64, u64, u64), now: u64) -> bool {
+    fn over_obuf_limit(
+        &mut self,
+        queued: u64,
+        (hard, soft, soft_s): (u64, u64, u64),
+        now: u64,
+    ) -> bool {
         if hard > 0 && queued >= hard {
             return true;
         }
@@ -194,7 +199,8 @@ impl Replication {
                 continue;
             }
             let _ = r.tx.send(ClientMsg::Data(chunk.clone()));
-            let queued = r.queued.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+            let queued =
+                r.queued.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
             if r.over_obuf_limit(queued, limit, now) {
                 crate::log!(
                     Warning,

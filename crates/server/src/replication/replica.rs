@@ -393,7 +393,10 @@ async fn full_sync(
         }
     };
     if from_socket && header.first() == Some(&b'$') {
-        return load_from_socket(shared, epoch, stream, rbuf, timeout, &header, replid, offset).await;
+        return load_from_socket(
+            shared, epoch, stream, rbuf, timeout, &header, replid, offset,
+        )
+        .await;
     }
     let temp = format!(
         "temp-{}.{}.rdb",
@@ -552,16 +555,27 @@ async fn load_from_socket(
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
     let progress = shared.core.lock().persistence.loading.clone();
     let loader = tokio::task::spawn_blocking(move || {
-        let reader = ChannelReader { rx, chunk: Vec::new(), pos: 0 };
-        load_stream(std::io::BufReader::with_capacity(1 << 16, reader), &options, progress.as_deref())
-            .map_err(|e| e.log_lines().join(" "))
+        let reader = ChannelReader {
+            rx,
+            chunk: Vec::new(),
+            pos: 0,
+        };
+        load_stream(
+            std::io::BufReader::with_capacity(1 << 16, reader),
+            &options,
+            progress.as_deref(),
+        )
+        .map_err(|e| e.log_lines().join(" "))
     });
     let fed = feed_loader(shared, stream, rbuf, timeout, header, tx).await;
     let loaded = loader.await.map_err(|e| e.to_string())?;
     let loaded = match (fed, loaded) {
         (Ok(()), result) => result,
         (Err(e), _) => {
-            log!(Warning, "Internal error in RDB reading offset 0, function at rdb.rs -> {e}");
+            log!(
+                Warning,
+                "Internal error in RDB reading offset 0, function at rdb.rs -> {e}"
+            );
             Err(e)
         }
     };
@@ -577,7 +591,10 @@ async fn feed_loader(
     header: &[u8],
     tx: std::sync::mpsc::SyncSender<Vec<u8>>,
 ) -> Result<(), String> {
-    let send = |chunk: Vec<u8>| tx.send(chunk).map_err(|_| "the loader stopped reading".to_string());
+    let send = |chunk: Vec<u8>| {
+        tx.send(chunk)
+            .map_err(|_| "the loader stopped reading".to_string())
+    };
     let mut read = 0u64;
     if let Some(mark) = header.strip_prefix(b"$EOF:") {
         loop {
@@ -797,7 +814,16 @@ async fn stream_from_master(
     loop {
         if have_input {
             have_input = false;
-            let acks = apply_stream(shared, epoch, &mut master, &mut parser, &limits, &mut rbuf, &mut raw, &mut scratch)?;
+            let acks = apply_stream(
+                shared,
+                epoch,
+                &mut master,
+                &mut parser,
+                &limits,
+                &mut rbuf,
+                &mut raw,
+                &mut scratch,
+            )?;
             for offset in acks {
                 send_ack(&mut stream, offset).await?;
             }
@@ -865,7 +891,9 @@ fn apply_stream(
             Ok(None) => break,
             Err(e) => {
                 core.replication.flush();
-                return Err(format!("== CRITICAL == This replica is sending an error to its master: 'Protocol error: {e}' after processing the command '<unknown>'"));
+                return Err(format!(
+                    "== CRITICAL == This replica is sending an error to its master: 'Protocol error: {e}' after processing the command '<unknown>'"
+                ));
             }
         };
         raw.clear();
@@ -875,9 +903,13 @@ fn apply_stream(
         cmd::dispatch(&mut core, master, &args, scratch);
         core.replication.applying_master_stream = false;
         if scratch.first() == Some(&b'-') {
-            log!(Warning, "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{}'",
-                String::from_utf8_lossy(scratch.strip_suffix(b"\r\n").unwrap_or(scratch)).trim_start_matches('-'),
-                String::from_utf8_lossy(&args[0]));
+            log!(
+                Warning,
+                "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{}'",
+                String::from_utf8_lossy(scratch.strip_suffix(b"\r\n").unwrap_or(scratch))
+                    .trim_start_matches('-'),
+                String::from_utf8_lossy(&args[0])
+            );
         }
         if std::mem::take(&mut core.replication.ack_requested) {
             acks.push(core.replication.master_repl_offset);
@@ -889,7 +921,6 @@ fn apply_stream(
     crate::blocking::serve_ready(&mut core);
     Ok(acks)
 }
-
 
 async fn send_ack(stream: &mut TcpStream, offset: u64) -> Result<(), String> {
     let mut out = BytesMut::new();
