@@ -42,6 +42,8 @@ pub struct Handshake {
     ip: Option<String>,
     psync_replid: String,
     psync_offset: i64,
+    /// `PSYNC ... FAILOVER`: a master handing over to this replica-to-be's target (FAILOVER).
+    failover: bool,
 }
 
 impl Handshake {
@@ -61,7 +63,15 @@ impl Handshake {
             ip,
             psync_replid,
             psync_offset,
+            failover: false,
         }
+    }
+
+    /// Ends the PSYNC with `FAILOVER`, asking the target to become master first (Redis 7.0's
+    /// FAILOVER command: the target promotes itself if the ID is its own).
+    pub fn with_failover(mut self) -> Handshake {
+        self.failover = true;
+        self
     }
 
     /// The first command: PING.
@@ -157,11 +167,15 @@ impl Handshake {
 
     fn send_psync(&mut self) -> HandshakeStep {
         self.stage = Stage::Psync;
-        HandshakeStep::Send(vec![
+        let mut cmd = vec![
             b"PSYNC".to_vec(),
             self.psync_replid.clone().into_bytes(),
             self.psync_offset.to_string().into_bytes(),
-        ])
+        ];
+        if self.failover {
+            cmd.push(b"FAILOVER".to_vec());
+        }
+        HandshakeStep::Send(cmd)
     }
 
     fn psync_reply(&mut self, text: &str) -> HandshakeStep {

@@ -91,6 +91,7 @@ fn record_expired(core: &mut Core, db: usize, keys: Vec<crate::keyspace::Key>) {
 /// replicas silent for longer than `repl-timeout` disconnected.
 fn replication_cron(shared: &Shared) {
     let mut core = shared.core.lock();
+    crate::replication::failover::cron(&mut core);
     let now = clock::unix_ms();
     let period_ms = core.config.repl_ping_replica_period.max(1) as u64 * 1000;
     let timeout_ms = core.config.repl_timeout.max(1) as u64 * 1000;

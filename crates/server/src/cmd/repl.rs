@@ -43,6 +43,12 @@ pub static COMMANDS: &[Command] = &[
             "Make the server a replica of another instance, or promote it as master.",
             "1.0.0",
         ),
+    Command::new("failover", -1, ADM | STALE, failover)
+        .group("server")
+        .doc(
+            "Start a coordinated failover between this server and one of its replicas.",
+            "6.2.0",
+        ),
     Command::new("role", 1, NOSCRIPT | LOADING | STALE | FAST, role)
         .group("server")
         .doc(
@@ -58,6 +64,22 @@ fn sync(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let replid = String::from_utf8_lossy(&args[1]).into_owned();
     let offset = parse_int(&args[2])?;
+    if args.len() > 3 && args[3].eq_ignore_ascii_case(b"failover") {
+        // Our master is handing its role over to us (its FAILOVER): promote, then continue
+        // its stream under our new ID.
+        if replid != ctx.core.replication.ids.replid {
+            return Err("ERR PSYNC FAILOVER replid must match my replid.".into());
+        }
+        if ctx.core.is_replica() {
+            replica::promote(ctx.core);
+            log!(
+                Notice,
+                "MASTER MODE enabled (failover request from 'id={} addr={}')",
+                ctx.client.id,
+                ctx.client.addr
+            );
+        }
+    }
     start_sync(ctx, &replid, offset, true)
 }
 
@@ -320,5 +342,92 @@ fn role(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
             ctx.int(offset);
         }
     }
+    Ok(())
+}
+
+/// FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]
+fn failover(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    use crate::replication::failover::{self as fo, Failover, FailoverState};
+    let (mut target, mut force, mut abort, mut timeout_ms) = (None, false, false, 0i64);
+    let mut i = 1;
+    while i < args.len() {
+        let opt = args[i].to_ascii_uppercase();
+        match opt.as_slice() {
+            b"TO" if i + 2 < args.len() && target.is_none() => {
+                let host = String::from_utf8_lossy(&args[i + 1]).into_owned();
+                let port = parse_int(&args[i + 2])?;
+                let port =
+                    u16::try_from(port).map_err(|_| "ERR FAILOVER target port is invalid")?;
+                target = Some((host, port));
+                i += 3;
+                continue;
+            }
+            b"FORCE" if !force => force = true,
+            b"ABORT" if !abort => abort = true,
+            b"TIMEOUT" if i + 1 < args.len() && timeout_ms == 0 => {
+                timeout_ms = parse_int(&args[i + 1])?;
+                if timeout_ms <= 0 {
+                    return Err("ERR FAILOVER timeout must be greater than 0".into());
+                }
+                i += 1;
+            }
+            _ => return Err(errors::SYNTAX.into()),
+        }
+        i += 1;
+    }
+    if abort {
+        if target.is_some() || force || timeout_ms != 0 {
+            return Err("ERR FAILOVER ABORT can't be used with other arguments.".into());
+        }
+        if ctx.core.replication.failover.is_none() {
+            return Err("ERR No failover in progress.".into());
+        }
+        fo::abort(ctx.core, "Failover manually aborted");
+        ctx.ok();
+        return Ok(());
+    }
+    if force && (target.is_none() || timeout_ms == 0) {
+        return Err(
+            "ERR FAILOVER with force option requires both a timeout and target HOST and IP.".into(),
+        );
+    }
+    if ctx.core.is_replica() {
+        return Err("ERR FAILOVER is not valid when server is a replica.".into());
+    }
+    if ctx.core.replication.replicas.is_empty() {
+        return Err("ERR FAILOVER requires connected replicas.".into());
+    }
+    if ctx.core.replication.failover.is_some() {
+        return Err("ERR FAILOVER already in progress.".into());
+    }
+    if let Some((host, port)) = &target {
+        let Some(r) = ctx
+            .core
+            .replication
+            .replicas
+            .values()
+            .find(|r| r.ip == *host && r.listening_port == *port)
+        else {
+            return Err("ERR FAILOVER target HOST and PORT is not a replica.".into());
+        };
+        if r.state != ReplicaState::Online {
+            return Err("ERR FAILOVER target replica is not online.".into());
+        }
+    }
+    let deadline_ms = if timeout_ms > 0 {
+        ctx.now_ms + timeout_ms as u64
+    } else {
+        0
+    };
+    fo::begin(
+        ctx.core,
+        Failover {
+            target,
+            force,
+            deadline_ms,
+            state: FailoverState::WaitingForSync,
+        },
+    );
+    ctx.ok();
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! (design.md). A chunk of stream is one `Bytes`: the backlog and every replica's queue hold
 //! clones of it, nothing is copied per replica.
 
+pub mod failover;
 pub mod master;
 pub mod replica;
 
@@ -117,6 +118,10 @@ pub struct Replication {
     /// This server's replid/offset describe data it holds (it synced, was a master with a
     /// backlog, or loaded them from its RDB): a replica may then ask for a partial resync.
     pub psync_possible: bool,
+    /// A FAILOVER in progress (INFO master_failover_state).
+    pub failover: Option<failover::Failover>,
+    /// The next handshake ends its PSYNC with FAILOVER.
+    pub failover_psync: bool,
     /// On a replica: the database the master's stream last selected (kept across partial
     /// resyncs, which continue the stream without repeating the SELECT).
     pub master_db: usize,
@@ -152,6 +157,8 @@ impl Replication {
             last_ping_ms: crate::clock::unix_ms(),
             replica_obuf_limit: (256 << 20, 64 << 20, 60),
             master_db: 0,
+            failover: None,
+            failover_psync: false,
         }
     }
 
@@ -344,7 +351,8 @@ pub fn info(core: &crate::server::Core) -> String {
     let (first, histlen) = r.backlog.as_ref().map_or((0, 0), |b| b.range());
     let _ = write!(
         s,
-        "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+        "master_failover_state:{}\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+        failover::state_name(r.failover.as_ref()),
         r.ids.replid,
         r.ids.replid2,
         r.master_repl_offset,

@@ -175,6 +175,10 @@ pub async fn run_link(shared: Arc<Shared>, epoch: u64) {
             }
             if let Err(e) = result {
                 log!(Warning, "{e}");
+                if core.replication.failover.is_some() {
+                    super::failover::abort(&mut core, "Failover target rejected psync request");
+                    return;
+                }
             }
             drop_master_client(&mut core);
             if let Some(m) = core.replication.master.as_mut() {
@@ -229,7 +233,7 @@ fn link_config(shared: &Shared, epoch: u64) -> Option<LinkConfig> {
             "Trying a partial resynchronization (request {psync_id}:{psync_offset})."
         );
     }
-    let handshake = Handshake::new(
+    let mut handshake = Handshake::new(
         auth,
         port,
         c.replica_announce_ip.clone(),
@@ -237,6 +241,9 @@ fn link_config(shared: &Shared, epoch: u64) -> Option<LinkConfig> {
         psync_offset,
     );
     let timeout = Duration::from_secs(c.repl_timeout.max(1) as u64);
+    if std::mem::take(&mut core.replication.failover_psync) {
+        handshake = handshake.with_failover();
+    }
     let m = core.replication.master.as_mut()?;
     m.state = LinkState::Connecting;
     Some(LinkConfig {
@@ -789,6 +796,7 @@ async fn stream_from_master(
                 tx: tx.clone(),
             },
         );
+        super::failover::completed(&mut core);
         let mut client = Client::new(id, tx, addr.clone());
         client.kind = ClientKind::Master;
         client.authenticated = true;

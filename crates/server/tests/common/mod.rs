@@ -572,3 +572,23 @@ pub fn run_until_exit(kind: Kind, dir: &Path, args: &[&str]) -> (Option<i32>, St
     };
     (code, std::fs::read_to_string(&log).unwrap_or_default())
 }
+
+impl Server {
+    /// Starts a server on an existing directory and a given port (a master restarted where
+    /// its replicas expect it); waits for "Ready to accept connections".
+    pub fn start_in_port(kind: Kind, dir: &Path, port: u16, args: &[&str]) -> Server {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match Server::try_start(kind, dir, port, None, args) {
+                Ok(s) => return s,
+                // The old process's socket may linger for a moment.
+                Err(log)
+                    if log.contains("Failed listening on port") && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(log) => panic!("server failed to start on port {port}:\n{log}"),
+            }
+        }
+    }
+}
