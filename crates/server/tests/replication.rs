@@ -598,13 +598,11 @@ fn partial_resync_after_client_kill_type_master_redis_replica_of_ferrodis() {
 }
 
 #[test]
-#[ignore = "bug: after a partial resync the ferrodis replica applies the backlog in db 0, not the db its master client had selected (replica.rs stream_from_master: master client db: 0)"]
 fn partial_resync_continues_in_the_database_the_stream_selected_ferrodis_to_ferrodis() {
     partial_resync_after_client_kill(F, F, true);
 }
 
 #[test]
-#[ignore = "bug: after a partial resync the ferrodis replica applies the backlog in db 0, not the db its master client had selected (replica.rs stream_from_master: master client db: 0)"]
 fn partial_resync_continues_in_the_database_the_stream_selected_ferrodis_replica_of_redis() {
     partial_resync_after_client_kill(R, F, true);
 }
@@ -1147,13 +1145,11 @@ fn ferrodis_replica_restarted_from_its_rdb_continues_partially_with_redis_master
 }
 
 #[test]
-#[ignore = "bug: a restarted ferrodis replica applies the stream in db 0, not the RDB's repl-stream-db (replica.rs stream_from_master: master client db: 0)"]
 fn restarted_replica_continues_in_the_database_its_rdb_recorded() {
     replica_restart(F, F, true);
 }
 
 #[test]
-#[ignore = "bug: a restarted ferrodis replica applies the stream in db 0, not the RDB's repl-stream-db (replica.rs stream_from_master: master client db: 0)"]
 fn restarted_ferrodis_replica_continues_in_the_database_its_rdb_recorded_with_redis_master() {
     replica_restart(R, F, true);
 }
