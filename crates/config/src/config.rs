@@ -68,6 +68,11 @@ pub struct Config {
     pub replica_lazy_flush: bool,
     /// `replica-serve-stale-data` (alias `slave-serve-stale-data`): answer reads while the master link is down. Default yes.
     pub replica_serve_stale_data: bool,
+    /// `replica-protect-from-empty-master` (Ferrodis only): a replica refuses to replace its
+    /// data with the empty dataset of the same master come back with a new ID at offset 0 (a
+    /// master restarted without its RDB), instead of silently wiping itself as Redis does.
+    /// Default yes.
+    pub replica_protect_from_empty_master: bool,
     /// `replica-read-only` (alias `slave-read-only`): refuse writes from ordinary clients on a replica. Default yes.
     pub replica_read_only: bool,
     /// `replica-ignore-maxmemory` (alias `slave-ignore-maxmemory`): replicas do not evict on their own. Default yes.
@@ -448,6 +453,7 @@ impl Default for Config {
             cluster_replica_no_failover: false,
             replica_lazy_flush: false,
             replica_serve_stale_data: true,
+            replica_protect_from_empty_master: true,
             replica_read_only: true,
             replica_ignore_maxmemory: true,
             jemalloc_bg_thread: true,

@@ -402,6 +402,8 @@ pub(crate) static DIRECTIVES: &[Directive] = &[
     boolean!("cluster-replica-no-failover", Some("cluster-slave-no-failover"), 0, cluster_replica_no_failover, false),
     boolean!("replica-lazy-flush", Some("slave-lazy-flush"), 0, replica_lazy_flush, false),
     boolean!("replica-serve-stale-data", Some("slave-serve-stale-data"), 0, replica_serve_stale_data, true),
+    // Ferrodis's own: see `Config::replica_protect_from_empty_master`.
+    boolean!("replica-protect-from-empty-master", None, 0, replica_protect_from_empty_master, true),
     boolean!("replica-read-only", Some("slave-read-only"), DEBUG, replica_read_only, true),
     boolean!("replica-ignore-maxmemory", Some("slave-ignore-maxmemory"), 0, replica_ignore_maxmemory, true),
     boolean!("jemalloc-bg-thread", None, 0, jemalloc_bg_thread, true),
@@ -703,8 +705,9 @@ mod tests {
         }
         assert_eq!(
             DIRECTIVES.len(),
-            178,
-            "Redis 7.0.15 has 178 standard configs (TLS included)"
+            178 + 1,
+            "Redis 7.0.15 has 178 standard configs (TLS included), plus Ferrodis's \
+             replica-protect-from-empty-master"
         );
     }
 

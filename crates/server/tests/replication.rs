@@ -1215,3 +1215,42 @@ fn redis_master_restarted_from_its_rdb_continues_ferrodis_replica_partially() {
 fn ferrodis_master_restarted_from_its_rdb_continues_redis_replica_partially() {
     master_restart(F, R);
 }
+
+/// Where Redis is unsafe: a master restarted without its data (new replid, offset 0, no keys)
+/// makes its replicas wipe themselves in the next full sync. With
+/// `replica-protect-from-empty-master yes` (the default) a ferrodis replica refuses that sync,
+/// says so in its log, keeps serving its data, and accepts once the operator says so.
+#[test]
+fn replica_refuses_empty_full_sync_from_master_restarted_without_data() {
+    let mut master = Node::start(Kind::Ferrodis, &[]);
+    master.run(&["DEBUG", "POPULATE", "300"]);
+    let mut replica = Node::start(Kind::Ferrodis, &[]);
+    replica.replicaof(&master);
+    wait_for("replica synced 300 keys", || {
+        replica.link_up() && replica.int(&["DBSIZE"]) == 300
+    });
+    let port = master.port();
+    let dir = master.s.into_dir();
+    // Restarted empty: the RDB is gone.
+    let _ = std::fs::remove_file(dir.path.join("dump.rdb"));
+    let restarted = Server::start_in_port(
+        Kind::Ferrodis,
+        &dir.path,
+        port,
+        &["--repl-diskless-sync-delay", "0"],
+    );
+    let mut master = Node::from(restarted);
+    assert_eq!(master.int(&["DBSIZE"]), 0);
+    wait_for("the replica logs its refusal", || {
+        replica.log().contains("REFUSING to replace 300 keys")
+    });
+    assert_eq!(replica.int(&["DBSIZE"]), 300, "data kept");
+    assert_eq!(replica.repl("master_link_status"), "down");
+    // The operator decides: accept the empty dataset.
+    replica.ok(&["CONFIG", "SET", "replica-protect-from-empty-master", "no"]);
+    wait_for("replica took the empty dataset", || {
+        replica.link_up() && replica.int(&["DBSIZE"]) == 0
+    });
+    master.ok(&["SET", "after", "1"]);
+    wait_for("stream flows", || replica.bulk(&["GET", "after"]).is_some());
+}

@@ -58,6 +58,9 @@ pub struct MasterLink {
     pub sync_read_bytes: u64,
     /// The master client's id while connected (CLIENT LIST / CLIENT KILL TYPE master).
     pub client_id: Option<crate::client::ClientId>,
+    /// This link (this REPLICAOF) has synced at least once: the data we hold came from this
+    /// master (see `replica-protect-from-empty-master`).
+    pub synced_before: bool,
 }
 
 impl MasterLink {
@@ -72,6 +75,7 @@ impl MasterLink {
             sync_total_bytes: -1,
             sync_read_bytes: 0,
             client_id: None,
+            synced_before: false,
         }
     }
 }
@@ -345,6 +349,9 @@ async fn link_once(shared: &Arc<Shared>, epoch: u64) -> Result<(), String> {
             let size = core.config.repl_backlog_size;
             core.replication.ensure_backlog(size);
             core.replication.psync_possible = true;
+            if let Some(m) = core.replication.master.as_mut() {
+                m.synced_before = true;
+            }
             log!(Notice, "Successful partial resynchronization with master.");
         }
     }
@@ -503,6 +510,17 @@ fn switch_to_loaded(
     if core.replication.link_epoch != epoch {
         return Ok(());
     }
+    if refuses_empty_master(&core, &replid, offset, loaded.keys_loaded) {
+        let held: usize = core.dbs.iter().map(|d| d.len()).sum();
+        log!(
+            Warning,
+            "MASTER <-> REPLICA sync: REFUSING to replace {held} keys with the empty dataset of a master that came back with a new replication ID at offset 0 (restarted without its data?). Keeping our data and retrying. To accept it: CONFIG SET replica-protect-from-empty-master no, or REPLICAOF the master again."
+        );
+        return Err("Refused an empty full resync from a restarted master".into());
+    }
+    if let Some(m) = core.replication.master.as_mut() {
+        m.synced_before = true;
+    }
     log!(Notice, "MASTER <-> REPLICA sync: Flushing old data");
     for (live, mut new) in core.dbs.iter_mut().zip(loaded.dbs) {
         live.signal_all(true);
@@ -526,6 +544,20 @@ fn switch_to_loaded(
     }
     log!(Notice, "MASTER <-> REPLICA sync: Finished with success");
     Ok(())
+}
+
+/// Where Redis is unsafe: the master this link synced from before comes back with a new ID,
+/// offset 0 and no keys (restarted without its RDB), and a full resync would wipe us. With
+/// `replica-protect-from-empty-master yes` we refuse it (loudly) and keep our data.
+fn refuses_empty_master(core: &Core, replid: &str, offset: u64, keys_loaded: u64) -> bool {
+    let r = &core.replication;
+    core.config.replica_protect_from_empty_master
+        && r.master.as_ref().is_some_and(|m| m.synced_before)
+        && offset == 0
+        && keys_loaded == 0
+        && replid != r.ids.replid
+        && replid != r.ids.replid2
+        && core.dbs.iter().any(|d| !d.is_empty())
 }
 
 /// `repl-diskless-load swapdb|on-empty-db`: the RDB is parsed as it arrives from the socket
