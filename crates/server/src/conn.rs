@@ -176,11 +176,17 @@ where
                             }
                             wbuf.clear();
                         }
+                        let mut pushed = crate::replication::master::Pushed {
+                            rx: &mut rx,
+                            out: &mut wbuf,
+                            queued: &mut queued_out,
+                        };
                         let sync = crate::replication::master::full_sync(
                             &shared,
                             &mut stream,
                             &mut rbuf,
                             &client,
+                            &mut pushed,
                             psync,
                             capa_eof,
                         );

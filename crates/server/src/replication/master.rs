@@ -3,7 +3,7 @@
 //! taken by the command handler (`cmd/repl.rs`) under the core lock.
 
 use super::{ReplicaInfo, ReplicaState};
-use crate::client::Client;
+use crate::client::{Client, ClientMsg};
 use crate::persist::{SaveProgress, Snapshot};
 use crate::server::Shared;
 use crate::{clock, log};
@@ -11,6 +11,14 @@ use std::io::Write;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
+
+/// The connection's pushed-message side, lent to a full sync: messages arriving during the
+/// transfer are appended to `out` (written after the RDB), a Kill aborts it.
+pub struct Pushed<'a> {
+    pub rx: &'a mut mpsc::UnboundedReceiver<ClientMsg>,
+    pub out: &'a mut bytes::BytesMut,
+    pub queued: &'a mut u64,
+}
 
 /// Bytes per chunk handed from the serializing thread to the socket.
 const CHUNK_BYTES: usize = 64 * 1024;
@@ -24,6 +32,7 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     rbuf: &mut bytes::BytesMut,
     client: &Client,
+    pushed: &mut Pushed<'_>,
     psync: bool,
     capa_eof: bool,
 ) -> Result<(), ()> {
@@ -107,7 +116,23 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
             (core.config.dbfilename.clone(), id),
         )
     };
-    let mut result = transfer(stream, snapshot, psync, diskless, &replid, offset, filename).await;
+    // The stream queued meanwhile is kept for after the RDB; a CLIENT KILL ends the transfer.
+    let mut result = {
+        let sending = transfer(stream, snapshot, psync, diskless, &replid, offset, filename);
+        tokio::pin!(sending);
+        loop {
+            tokio::select! {
+                r = &mut sending => break r,
+                msg = pushed.rx.recv() => match msg {
+                    Some(ClientMsg::Data(d) | ClientMsg::Unblocked(d)) => {
+                        pushed.out.extend_from_slice(&d);
+                        *pushed.queued += d.len() as u64;
+                    }
+                    Some(ClientMsg::Kill) | None => break Err("killed".to_string()),
+                },
+            }
+        }
+    };
     if result.is_ok() && diskless {
         // After an EOF-framed transfer the replica cannot tell RDB bytes from stream bytes
         // that follow the mark, so (as Redis) the stream starts once it acknowledges.
