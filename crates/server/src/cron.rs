@@ -91,6 +91,7 @@ fn record_expired(core: &mut Core, db: usize, keys: Vec<crate::keyspace::Key>) {
 /// replicas silent for longer than `repl-timeout` disconnected.
 fn replication_cron(shared: &Shared) {
     let mut core = shared.core.lock();
+    expire_replica_keys(&mut core);
     crate::replication::failover::cron(&mut core);
     let now = clock::unix_ms();
     let period_ms = core.config.repl_ping_replica_period.max(1) as u64 * 1000;
@@ -117,4 +118,30 @@ fn replication_cron(shared: &Shared) {
             let _ = info.tx.send(crate::client::ClientMsg::Kill);
         }
     }
+}
+
+/// Redis's expireSlaveKeys: keys written with a TTL on a writable replica expire locally.
+fn expire_replica_keys(core: &mut Core) {
+    if core.replication.replica_keys_with_expire.is_empty() {
+        return;
+    }
+    if !core.is_replica() {
+        core.replication.replica_keys_with_expire.clear();
+        return;
+    }
+    let now = clock::unix_ms();
+    let tracked = std::mem::take(&mut core.replication.replica_keys_with_expire);
+    let mut kept = std::collections::HashSet::new();
+    for (db, key) in tracked {
+        match core.dbs.get(db).and_then(|d| d.get(key.as_bytes())) {
+            Some(e) if e.is_expired(now) => {
+                core.dbs[db].remove(key.as_bytes());
+            }
+            Some(e) if e.expire_at().is_some() => {
+                kept.insert((db, key));
+            }
+            _ => {}
+        }
+    }
+    core.replication.replica_keys_with_expire = kept;
 }

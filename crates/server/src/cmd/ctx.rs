@@ -189,6 +189,12 @@ impl<'a> Ctx<'a> {
             return false;
         }
         if self.core.is_replica() {
+            // A replica waits for its master's DEL, except that a write on a writable replica
+            // sees the key as gone and may recreate it (Redis's EXPIRE_FORCE_DELETE_EXPIRED);
+            // the deletion stays local.
+            if self.cmd.is_write() {
+                self.core.dbs[db].remove(key);
+            }
             return true;
         }
         self.delete_expired(db, key);

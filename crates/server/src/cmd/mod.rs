@@ -457,6 +457,9 @@ pub fn call(
         let db = client.db;
         core.feed_monitors(client, db, &admin::redact_secrets(args), now_ms);
     }
+    if core.is_replica() && client.kind != ClientKind::Master && cmd.is_write() {
+        track_replica_keys_with_expire(core, client.db, cmd, args);
+    }
     let wrote = !effects.is_empty();
     core.propagate_effects(effects);
     if wrote {
@@ -476,6 +479,22 @@ pub fn call(
         _ => {}
     }
     flow
+}
+
+/// Keys a client wrote on a writable replica with a TTL are expired by the replica itself
+/// (its master knows nothing of them), as Redis's rememberSlaveKeyWithExpire.
+fn track_replica_keys_with_expire(core: &mut Core, db: usize, cmd: &Command, args: &[Bytes]) {
+    for i in cmd.key_indexes(args.len()) {
+        let key = &args[i];
+        if core.dbs[db]
+            .get(key)
+            .is_some_and(|e| e.expire_at().is_some())
+        {
+            core.replication
+                .replica_keys_with_expire
+                .insert((db, crate::keyspace::Key::new(key)));
+        }
+    }
 }
 
 fn record_slowlog(

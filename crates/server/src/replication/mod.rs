@@ -118,6 +118,9 @@ pub struct Replication {
     /// This server's replid/offset describe data it holds (it synced, was a master with a
     /// backlog, or loaded them from its RDB): a replica may then ask for a partial resync.
     pub psync_possible: bool,
+    /// Keys clients wrote with a TTL on this (writable) replica: expired by the replica's own
+    /// cron (INFO slave_expires_tracked_keys).
+    pub replica_keys_with_expire: std::collections::HashSet<(usize, crate::keyspace::Key)>,
     /// A FAILOVER in progress (INFO master_failover_state).
     pub failover: Option<failover::Failover>,
     /// The next handshake ends its PSYNC with FAILOVER.
@@ -159,6 +162,7 @@ impl Replication {
             master_db: 0,
             failover: None,
             failover_psync: false,
+            replica_keys_with_expire: Default::default(),
         }
     }
 
