@@ -596,6 +596,9 @@ fn unregister(shared: &Shared, client: &mut Client) {
     core.monitors.retain(|(id, _)| *id != client.id);
     if core.replication.replicas.remove(&client.id).is_some() {
         log!(Notice, "Connection with replica {} lost.", client.addr);
+        if core.replication.replicas.is_empty() {
+            core.replication.no_replicas_since_ms = clock::unix_ms();
+        }
     }
     core.clients.remove(&client.id);
     shared

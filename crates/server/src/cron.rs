@@ -96,7 +96,25 @@ fn replication_cron(shared: &Shared) {
     let now = clock::unix_ms();
     let period_ms = core.config.repl_ping_replica_period.max(1) as u64 * 1000;
     let timeout_ms = core.config.repl_timeout.max(1) as u64 * 1000;
+    let ttl_ms = core.config.repl_backlog_ttl * 1000;
     let r = &mut core.replication;
+    // A master without replicas frees its backlog after repl-backlog-ttl; the next replica
+    // starts a new history (Redis changes the ID so no one can continue from the old one).
+    if r.master.is_none()
+        && r.replicas.is_empty()
+        && r.backlog.is_some()
+        && ttl_ms > 0
+        && now.saturating_sub(r.no_replicas_since_ms) > ttl_ms
+    {
+        r.backlog = None;
+        r.active = false;
+        r.ids = ferrodis_repl::ReplIds::new(crate::replication::random_replid());
+        log!(
+            Notice,
+            "Replication backlog freed after {} seconds without connected replicas.",
+            ttl_ms / 1000
+        );
+    }
     if r.master.is_none()
         && !r.replicas.is_empty()
         && now.saturating_sub(r.last_ping_ms) >= period_ms

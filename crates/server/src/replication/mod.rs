@@ -121,6 +121,9 @@ pub struct Replication {
     /// Keys clients wrote with a TTL on this (writable) replica: expired by the replica's own
     /// cron (INFO slave_expires_tracked_keys).
     pub replica_keys_with_expire: std::collections::HashSet<(usize, crate::keyspace::Key)>,
+    /// When the last replica went away (unix ms; 0 while some are attached): the backlog is
+    /// freed after `repl-backlog-ttl` seconds without replicas.
+    pub no_replicas_since_ms: u64,
     /// A FAILOVER in progress (INFO master_failover_state).
     pub failover: Option<failover::Failover>,
     /// The next handshake ends its PSYNC with FAILOVER.
@@ -163,6 +166,7 @@ impl Replication {
             failover: None,
             failover_psync: false,
             replica_keys_with_expire: Default::default(),
+            no_replicas_since_ms: crate::clock::unix_ms(),
         }
     }
 

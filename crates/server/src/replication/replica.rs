@@ -943,13 +943,25 @@ fn apply_stream(
         cmd::dispatch(&mut core, master, &args, scratch);
         core.replication.applying_master_stream = false;
         if scratch.first() == Some(&b'-') {
+            let error = String::from_utf8_lossy(scratch.strip_suffix(b"\r\n").unwrap_or(scratch))
+                .trim_start_matches('-')
+                .to_string();
             log!(
                 Warning,
-                "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{}'",
-                String::from_utf8_lossy(scratch.strip_suffix(b"\r\n").unwrap_or(scratch))
-                    .trim_start_matches('-'),
+                "== CRITICAL == This replica is sending an error to its master: '{error}' after processing the command '{}'",
                 String::from_utf8_lossy(&args[0])
             );
+            // `propagation-error-behavior panic|panic-on-replicas`: the operator prefers a dead
+            // replica to a diverging one.
+            if core.config.propagation_error_behavior
+                != ferrodis_config::PropagationErrorBehavior::Ignore
+            {
+                log!(
+                    Warning,
+                    "Guru Meditation: Replica received an error from its master (propagation-error-behavior is not ignore): {error} #replication"
+                );
+                std::process::exit(1);
+            }
         }
         if std::mem::take(&mut core.replication.ack_requested) {
             acks.push(core.replication.master_repl_offset);
