@@ -470,6 +470,22 @@ pub fn call(
         crate::blocking::serve_ready(core);
     }
 
+    // A replica's connection carries the stream one way only: a command of it that produced
+    // a reply is a misuse (Redis logs it and drops the connection).
+    if client.kind == ClientKind::Replica
+        && out.len() > reply_start
+        && !matches!(cmd.name, "sync" | "psync")
+    {
+        out.truncate(reply_start);
+        crate::log!(
+            Warning,
+            "Replica generated a reply to command '{}', disconnecting it: id={} addr={}",
+            cmd.name,
+            client.id,
+            client.addr
+        );
+        return Flow::Close;
+    }
     match client.reply_mode {
         ReplyMode::Off => out.truncate(reply_start),
         ReplyMode::SkipThis => {
