@@ -69,20 +69,25 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
         // cheap, so each gets its own), unless `repl-diskless-sync-max-replicas` are already
         // waiting. Newlines keep the link alive.
         let started = tokio::time::Instant::now();
+        let waiting_since_ms = clock::unix_ms();
         let mut newline_at = started + Duration::from_secs(1);
         while started.elapsed() < Duration::from_secs(delay_s as u64) {
-            let enough = {
-                let core = shared.core.lock();
+            let go = {
+                let mut core = shared.core.lock();
                 let max = core.config.repl_diskless_sync_max_replicas as usize;
-                let waiting = core
-                    .replication
+                let r = &mut core.replication;
+                let waiting = r
                     .replicas
                     .values()
                     .filter(|r| r.state == ReplicaState::WaitBgsave)
                     .count();
-                max > 0 && waiting >= max
+                if max > 0 && waiting >= max {
+                    // Every replica waiting now starts too, not only the one that noticed.
+                    r.diskless_go_ms = clock::unix_ms();
+                }
+                r.diskless_go_ms >= waiting_since_ms
             };
-            if enough {
+            if go {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

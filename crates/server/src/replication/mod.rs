@@ -124,6 +124,8 @@ pub struct Replication {
     /// When the last replica went away (unix ms; 0 while some are attached): the backlog is
     /// freed after `repl-backlog-ttl` seconds without replicas.
     pub no_replicas_since_ms: u64,
+    /// When waiting diskless replicas were last told to start (max-replicas reached), unix ms.
+    pub diskless_go_ms: u64,
     /// A FAILOVER in progress (INFO master_failover_state).
     pub failover: Option<failover::Failover>,
     /// The next handshake ends its PSYNC with FAILOVER.
@@ -167,6 +169,7 @@ impl Replication {
             failover_psync: false,
             replica_keys_with_expire: Default::default(),
             no_replicas_since_ms: crate::clock::unix_ms(),
+            diskless_go_ms: 0,
         }
     }
 
