@@ -154,6 +154,7 @@ fn expire_replica_keys(core: &mut Core) {
         match core.dbs.get(db).and_then(|d| d.get(key.as_bytes())) {
             Some(e) if e.is_expired(now) => {
                 core.dbs[db].remove(key.as_bytes());
+                core.stats.expired_keys += 1;
             }
             Some(e) if e.expire_at().is_some() => {
                 kept.insert((db, key));

@@ -218,10 +218,12 @@ impl<'a> Ctx<'a> {
             } else {
                 b"DEL"
             };
-            self.also.push((
-                db,
-                vec![Bytes::from_static(verb), Bytes::copy_from_slice(key)],
-            ));
+            // Into the stream at once, on its own: an expiration is not part of the command
+            // that noticed it (Redis 7.0 propagates it immediately, never inside the
+            // command's MULTI/EXEC).
+            let r = &mut self.core.replication;
+            r.feed(db, &[verb, key]);
+            r.flush();
         }
     }
 

@@ -356,7 +356,8 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if ctx.propagating() {
         let mut effect = vec![b("SET"), key.clone(), args[2].clone()];
         match expiry {
-            Expiry::At { ms, relative } if relative || want_get => {
+            // Every expiry form (EX, PX, EXAT, PXAT) is propagated as PXAT, as Redis 7.0.
+            Expiry::At { ms, .. } => {
                 effect.extend([b("PXAT"), num(ms as i64)]);
                 ctx.rewrite_effect(effect);
             }
