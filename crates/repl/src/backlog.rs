@@ -19,6 +19,10 @@ pub struct Backlog {
     /// Bytes held in `chunks` (at least `histlen`).
     held: u64,
     size: u64,
+    /// Bytes some replica still has queued: the backlog keeps at least that much history
+    /// beyond `size` (Redis 7's shared buffer: a slow replica's data is the backlog's too, so a
+    /// replica may continue from it; INFO repl_backlog_histlen shows it).
+    floor: u64,
 }
 
 impl Backlog {
@@ -31,6 +35,7 @@ impl Backlog {
             histlen: 0,
             held: 0,
             size: size.max(1),
+            floor: 0,
         }
     }
 
@@ -62,6 +67,13 @@ impl Backlog {
         self.trim();
     }
 
+    /// Keeps at least the last `floor` bytes (what the slowest replica still has queued),
+    /// trimming back towards `size` as it shrinks.
+    pub fn set_floor(&mut self, floor: u64) {
+        self.floor = floor;
+        self.trim();
+    }
+
     /// Appends the next bytes of the stream.
     pub fn append(&mut self, chunk: Bytes) {
         if chunk.is_empty() {
@@ -74,10 +86,11 @@ impl Backlog {
     }
 
     fn trim(&mut self) {
-        if self.histlen > self.size {
-            let drop = self.histlen - self.size;
+        let keep = self.size.max(self.floor);
+        if self.histlen > keep {
+            let drop = self.histlen - keep;
             self.first_byte_offset += drop;
-            self.histlen = self.size;
+            self.histlen = keep;
         }
         while let Some(front) = self.chunks.front() {
             let len = front.len() as u64;
@@ -146,5 +159,17 @@ mod tests {
         b.resize(2);
         assert_eq!(joined(b.since(111).unwrap()), b"kl");
         assert_eq!(b.held_bytes(), 4);
+    }
+
+    #[test]
+    fn keeps_what_a_slow_replica_still_needs() {
+        let mut b = Backlog::new(4, 0);
+        b.set_floor(10);
+        b.append(Bytes::from_static(b"abcdef"));
+        b.append(Bytes::from_static(b"ghij"));
+        assert_eq!(b.range(), (1, 10));
+        b.set_floor(0);
+        assert_eq!(b.range(), (7, 4));
+        assert_eq!(joined(b.since(7).unwrap()), b"ghij");
     }
 }

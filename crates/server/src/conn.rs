@@ -176,11 +176,7 @@ where
                             }
                             wbuf.clear();
                         }
-                        let mut pushed = crate::replication::master::Pushed {
-                            rx: &mut rx,
-                            out: &mut wbuf,
-                            queued: &mut queued_out,
-                        };
+                        let mut pushed = crate::replication::master::Pushed { rx: &mut rx };
                         let sync = crate::replication::master::full_sync(
                             &shared,
                             &mut stream,

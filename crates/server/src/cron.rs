@@ -93,6 +93,7 @@ fn replication_cron(shared: &Shared) {
     let mut core = shared.core.lock();
     expire_replica_keys(&mut core);
     crate::replication::failover::cron(&mut core);
+    core.replication.retrim_backlog();
     let now = clock::unix_ms();
     let period_ms = core.config.repl_ping_replica_period.max(1) as u64 * 1000;
     let timeout_ms = core.config.repl_timeout.max(1) as u64 * 1000;

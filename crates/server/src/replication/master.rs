@@ -12,12 +12,10 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-/// The connection's pushed-message side, lent to a full sync: messages arriving during the
-/// transfer are appended to `out` (written after the RDB), a Kill aborts it.
+/// The connection's pushed-message side, lent to a full sync: stream chunks arriving during
+/// the transfer are kept (shared, not copied) and written after the RDB; a Kill aborts it.
 pub struct Pushed<'a> {
     pub rx: &'a mut mpsc::UnboundedReceiver<ClientMsg>,
-    pub out: &'a mut bytes::BytesMut,
-    pub queued: &'a mut u64,
 }
 
 /// Bytes per chunk handed from the serializing thread to the socket.
@@ -122,6 +120,7 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
         )
     };
     // The stream queued meanwhile is kept for after the RDB; a CLIENT KILL ends the transfer.
+    let mut queued: Vec<bytes::Bytes> = Vec::new();
     let mut result = {
         let sending = transfer(stream, snapshot, psync, diskless, &replid, offset, filename);
         tokio::pin!(sending);
@@ -129,10 +128,7 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
             tokio::select! {
                 r = &mut sending => break r,
                 msg = pushed.rx.recv() => match msg {
-                    Some(ClientMsg::Data(d) | ClientMsg::Unblocked(d)) => {
-                        pushed.out.extend_from_slice(&d);
-                        *pushed.queued += d.len() as u64;
-                    }
+                    Some(ClientMsg::Data(d) | ClientMsg::Unblocked(d)) => queued.push(d),
                     Some(ClientMsg::Kill) | None => break Err("killed".to_string()),
                 },
             }
@@ -147,6 +143,20 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(_) => Err("connection lost waiting for the first ACK".into()),
             Err(_) => Err("timeout waiting for the first ACK".into()),
         };
+    }
+    if result.is_ok() {
+        // The stream that queued up behind the RDB, oldest first.
+        for chunk in queued {
+            if let Err(e) = stream.write_all(&chunk).await {
+                result = Err(e.to_string());
+                break;
+            }
+            let _ = client.repl_queued.fetch_update(
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+                |q| Some(q.saturating_sub(chunk.len() as u64)),
+            );
+        }
     }
     let mut core = shared.core.lock();
     core.replication.transfers -= 1;

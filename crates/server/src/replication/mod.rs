@@ -211,7 +211,15 @@ impl Replication {
         // A replica still waiting for its snapshot gets nothing: its stream starts at the
         // snapshot's offset.
         let now = crate::clock::unix_ms();
-        let limit = self.replica_obuf_limit;
+        let (mut hard, soft, soft_s) = self.replica_obuf_limit;
+        // As Redis 7: a replica's hard limit is never below the backlog size (it shares the
+        // backlog's memory, and a lower limit would only cause psync loops).
+        let backlog_size = self.backlog.as_ref().map_or(0, |b| b.size());
+        if hard > 0 {
+            hard = hard.max(backlog_size);
+        }
+        let limit = (hard, soft, soft_s);
+        let mut max_queued = 0;
         for r in self.replicas.values_mut() {
             if r.state == ReplicaState::WaitBgsave {
                 continue;
@@ -219,6 +227,7 @@ impl Replication {
             let _ = r.tx.send(ClientMsg::Data(chunk.clone()));
             let queued =
                 r.queued.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+            max_queued = max_queued.max(queued);
             if r.over_obuf_limit(queued, limit, now) {
                 crate::log!(
                     Warning,
@@ -228,6 +237,9 @@ impl Replication {
                 );
                 let _ = r.tx.send(ClientMsg::Kill);
             }
+        }
+        if let Some(b) = self.backlog.as_mut() {
+            b.set_floor(max_queued);
         }
     }
 
@@ -255,6 +267,19 @@ impl Replication {
         // Not tied to a database: no SELECT needed before it.
         self.feed_raw(b"*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
         self.flush();
+    }
+
+    /// Lets the backlog shrink back as replicas catch up or leave (cron).
+    pub fn retrim_backlog(&mut self) {
+        let max_queued = self
+            .replicas
+            .values()
+            .map(|r| r.queued.load(Ordering::Relaxed))
+            .max()
+            .unwrap_or(0);
+        if let Some(b) = self.backlog.as_mut() {
+            b.set_floor(max_queued);
+        }
     }
 
     /// Replicas whose ACK reached `offset` (WAIT).
