@@ -486,6 +486,11 @@ fn kill_ids(ctx: &mut Ctx, ids: &[u64]) {
             ctx.flow = Flow::Close;
         } else if let Some(h) = ctx.core.clients.get(id) {
             let _ = h.tx.send(ClientMsg::Kill);
+            if h.kind == crate::client::ClientKind::Master {
+                // The link task may be waiting for the lock we hold (a DEBUG SLEEP in the same
+                // EXEC): close its socket now, as Redis frees the master client at once.
+                ctx.core.replication.shutdown_master_socket();
+            }
         }
     }
 }

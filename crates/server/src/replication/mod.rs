@@ -269,6 +269,14 @@ impl Replication {
         self.flush();
     }
 
+    /// Closes the link to our master now (CLIENT KILL TYPE master, REPLICAOF): the link task
+    /// notices and reconnects.
+    pub fn shutdown_master_socket(&mut self) {
+        if let Some(sock) = self.master.as_mut().and_then(|m| m.socket.take()) {
+            let _ = sock.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
     /// Lets the backlog shrink back as replicas catch up or leave (cron).
     pub fn retrim_backlog(&mut self) {
         let max_queued = self

@@ -58,6 +58,9 @@ pub struct MasterLink {
     pub sync_read_bytes: u64,
     /// The master client's id while connected (CLIENT LIST / CLIENT KILL TYPE master).
     pub client_id: Option<crate::client::ClientId>,
+    /// A second handle on the master link's socket, to shut it down without the link task
+    /// (which may be waiting for the core lock).
+    pub socket: Option<std::net::TcpStream>,
     /// This link (this REPLICAOF) has synced at least once: the data we hold came from this
     /// master (see `replica-protect-from-empty-master`).
     pub synced_before: bool,
@@ -75,6 +78,7 @@ impl MasterLink {
             sync_total_bytes: -1,
             sync_read_bytes: 0,
             client_id: None,
+            socket: None,
             synced_before: false,
         }
     }
@@ -143,6 +147,7 @@ fn unblock_all_clients(core: &mut Core) {
 }
 
 fn drop_master_client(core: &mut Core) {
+    core.replication.shutdown_master_socket();
     if let Some(id) = core.replication.master.as_ref().and_then(|m| m.client_id)
         && let Some(h) = core.clients.remove(&id)
     {
@@ -799,6 +804,14 @@ async fn stream_from_master(
         let addr = format!("{}:{}", m.host, m.port);
         m.state = LinkState::Connected;
         m.client_id = Some(id);
+        m.socket = {
+            use std::os::fd::AsFd;
+            stream
+                .as_fd()
+                .try_clone_to_owned()
+                .ok()
+                .map(std::net::TcpStream::from)
+        };
         m.down_since_ms = 0;
         m.last_io_ms = clock::unix_ms();
         m.read_offset = offset;
