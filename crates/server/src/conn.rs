@@ -287,6 +287,9 @@ async fn run_batch<S: AsyncRead + AsyncWrite + Unpin>(
             core.stats.total_net_input_bytes += bytes_in as u64;
             core.clock.mark();
             bytes_in = 0;
+            // The batch's effects go to replicas as one chunk (fewer, larger shared chunks:
+            // less memory per queued byte), still before anyone else can write.
+            core.replication.defer_flush = true;
             while i < batch.len() {
                 match cmd::dispatch(&mut core, client, &batch[i], wbuf) {
                     Flow::Continue => i += 1,
@@ -315,6 +318,8 @@ async fn run_batch<S: AsyncRead + AsyncWrite + Unpin>(
                     }
                 }
             }
+            core.replication.defer_flush = false;
+            core.replication.flush();
             sync_handle(&mut core, client);
             if core.config_epoch != settings.epoch {
                 *settings = ConnSettings::read(&core);

@@ -212,7 +212,9 @@ impl Core {
         if wrap {
             self.replication.feed(last_db, &[&b"EXEC"[..]]);
         }
-        self.replication.flush();
+        if !self.replication.defer_flush {
+            self.replication.flush();
+        }
     }
 }
 

@@ -223,7 +223,9 @@ impl<'a> Ctx<'a> {
             // command's MULTI/EXEC).
             let r = &mut self.core.replication;
             r.feed(db, &[verb, key]);
-            r.flush();
+            if !r.defer_flush {
+                r.flush();
+            }
         }
     }
 

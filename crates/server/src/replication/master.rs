@@ -252,17 +252,28 @@ async fn send_file<S: AsyncWrite + Unpin>(
     path: &std::path::Path,
 ) -> Result<(), String> {
     let io = |e: std::io::Error| e.to_string();
-    let mut file = tokio::fs::File::open(path).await.map_err(io)?;
-    let len = file.metadata().await.map_err(io)?.len();
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
     log!(Notice, "Background RDB transfer started");
     stream
         .write_all(format!("${len}\r\n").as_bytes())
         .await
         .map_err(io)?;
-    let copied = tokio::io::copy(&mut file, stream).await.map_err(io)?;
-    if copied != len {
+    // Large reads off the async threads (tokio's File hops to a thread per small read).
+    let mut buf = vec![0u8; 1 << 20];
+    let mut sent = 0u64;
+    loop {
+        let n =
+            tokio::task::block_in_place(|| std::io::Read::read(&mut file, &mut buf)).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        stream.write_all(&buf[..n]).await.map_err(io)?;
+        sent += n as u64;
+    }
+    if sent != len {
         return Err(format!(
-            "RDB file changed size while sent ({copied} of {len} bytes)"
+            "RDB file changed size while sent ({sent} of {len} bytes)"
         ));
     }
     Ok(())

@@ -124,6 +124,9 @@ pub struct Replication {
     /// When the last replica went away (unix ms; 0 while some are attached): the backlog is
     /// freed after `repl-backlog-ttl` seconds without replicas.
     pub no_replicas_since_ms: u64,
+    /// Set while a connection runs a batch: `propagate_effects` leaves the flush to the end of
+    /// the batch (one chunk per batch).
+    pub defer_flush: bool,
     /// When waiting diskless replicas were last told to start (max-replicas reached), unix ms.
     pub diskless_go_ms: u64,
     /// A FAILOVER in progress (INFO master_failover_state).
@@ -170,6 +173,7 @@ impl Replication {
             replica_keys_with_expire: Default::default(),
             no_replicas_since_ms: crate::clock::unix_ms(),
             diskless_go_ms: 0,
+            defer_flush: false,
         }
     }
 

@@ -12,6 +12,7 @@ use crate::{clock, cmd, log};
 use bytes::BytesMut;
 use ferrodis_repl::{Handshake, HandshakeStep, PsyncReply};
 use ferrodis_resp::{Limits, RequestParser};
+use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -422,9 +423,11 @@ async fn full_sync(
         clock::unix_ms() / 1000,
         std::process::id()
     );
-    let mut file = tokio::fs::File::create(&temp).await.map_err(|e| {
-        format!("Opening the temp file needed for MASTER <-> REPLICA synchronization: {e}")
-    })?;
+    let mut file = std::fs::File::create(&temp)
+        .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
+        .map_err(|e| {
+            format!("Opening the temp file needed for MASTER <-> REPLICA synchronization: {e}")
+        })?;
     let received = if let Some(mark) = header.strip_prefix(b"$EOF:") {
         log!(
             Notice,
@@ -451,7 +454,10 @@ async fn full_sync(
             String::from_utf8_lossy(&header)
         ))
     };
-    if let Err(e) = received.and(file.sync_all().await.map_err(|e| e.to_string())) {
+    if let Err(e) = received.and(
+        tokio::task::block_in_place(|| file.flush().and_then(|()| file.get_ref().sync_all()))
+            .map_err(|e| e.to_string()),
+    ) {
         let _ = tokio::fs::remove_file(&temp).await;
         return Err(e);
     }
@@ -728,7 +734,7 @@ async fn receive_exact(
     shared: &Shared,
     stream: &mut TcpStream,
     rbuf: &mut BytesMut,
-    file: &mut tokio::fs::File,
+    file: &mut std::io::BufWriter<std::fs::File>,
     len: u64,
     timeout: Duration,
 ) -> Result<(), String> {
@@ -737,7 +743,7 @@ async fn receive_exact(
         let take = (rbuf.len() as u64).min(left) as usize;
         if take > 0 {
             let chunk = rbuf.split_to(take);
-            file.write_all(&chunk).await.map_err(|e| e.to_string())?;
+            tokio::task::block_in_place(|| file.write_all(&chunk)).map_err(|e| e.to_string())?;
             left -= take as u64;
             note_transfer(shared, len as i64, len - left);
         }
@@ -754,7 +760,7 @@ async fn receive_until_mark(
     shared: &Shared,
     stream: &mut TcpStream,
     rbuf: &mut BytesMut,
-    file: &mut tokio::fs::File,
+    file: &mut std::io::BufWriter<std::fs::File>,
     mark: &[u8],
     timeout: Duration,
 ) -> Result<(), String> {
@@ -766,14 +772,14 @@ async fn receive_until_mark(
         if rbuf.len() >= mark.len() && rbuf.ends_with(mark) {
             let body = rbuf.split_to(rbuf.len() - mark.len());
             rbuf.clear();
-            file.write_all(&body).await.map_err(|e| e.to_string())?;
+            tokio::task::block_in_place(|| file.write_all(&body)).map_err(|e| e.to_string())?;
             return Ok(());
         }
         // Keep the last 40 bytes: the mark may be split across reads.
         if rbuf.len() > mark.len() {
             let body = rbuf.split_to(rbuf.len() - mark.len());
             read += body.len() as u64;
-            file.write_all(&body).await.map_err(|e| e.to_string())?;
+            tokio::task::block_in_place(|| file.write_all(&body)).map_err(|e| e.to_string())?;
             note_transfer(shared, -1, read);
         }
         read_more(stream, rbuf, timeout).await?;
