@@ -122,8 +122,20 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
     // The stream queued meanwhile is kept for after the RDB; a CLIENT KILL ends the transfer.
     let mut queued: Vec<bytes::Bytes> = Vec::new();
     let mut result = {
-        let sending = transfer(stream, snapshot, psync, diskless, &replid, offset, filename);
+        // The socket is watched while the RDB goes out: a replica that goes away mid-transfer
+        // is noticed at once, not when the (maybe slow) snapshot next produces bytes.
+        let (mut reader, mut writer) = tokio::io::split(&mut *stream);
+        let sending = transfer(
+            &mut writer,
+            snapshot,
+            psync,
+            diskless,
+            &replid,
+            offset,
+            filename,
+        );
         tokio::pin!(sending);
+        let mut peer_open = true;
         loop {
             tokio::select! {
                 r = &mut sending => break r,
@@ -131,10 +143,15 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
                     Some(ClientMsg::Data(d) | ClientMsg::Unblocked(d)) => queued.push(d),
                     Some(ClientMsg::Kill) | None => break Err("killed".to_string()),
                 },
+                r = reader.read_buf(rbuf), if peer_open => match r {
+                    Ok(0) | Err(_) => break Err("the replica closed the connection".to_string()),
+                    // Anything it sends early is kept for the command loop.
+                    Ok(_) => peer_open = rbuf.len() < (1 << 20),
+                },
             }
         }
     };
-    if result.is_ok() && diskless {
+    if result.is_ok() && diskless && rbuf.is_empty() {
         // After an EOF-framed transfer the replica cannot tell RDB bytes from stream bytes
         // that follow the mark, so (as Redis) the stream starts once it acknowledges.
         let timeout = Duration::from_secs(shared.core.lock().config.repl_timeout.max(1) as u64);
