@@ -208,7 +208,10 @@ impl Replication {
         if self.pending.is_empty() {
             return;
         }
-        let chunk: Bytes = self.pending.split().freeze();
+        // An exact-size copy: chunks split off a growing buffer would keep its whole (doubling)
+        // allocation alive while any of them is queued; this way the stream buffer reused.
+        let chunk = Bytes::copy_from_slice(&self.pending);
+        self.pending.clear();
         if let Some(b) = self.backlog.as_mut() {
             b.append(chunk.clone());
         }
