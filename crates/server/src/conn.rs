@@ -19,6 +19,9 @@ const MAX_BATCH: usize = 512;
 /// Output kept in memory before it is written even mid-batch.
 const FLUSH_BYTES: usize = 1 << 20;
 
+/// A consumed read buffer larger than this is replaced by a small one.
+const SHRINK_READ_ROOM: usize = 256 * 1024;
+
 /// The largest free room a single read may be given.
 const MAX_READ_ROOM: usize = 1 << 20;
 
@@ -240,6 +243,12 @@ where
             if wbuf.capacity() > 4 * FLUSH_BYTES {
                 wbuf = BytesMut::with_capacity(16 * 1024);
             }
+        }
+        // A read room grown for one big pipeline is given back once it is consumed (as Redis
+        // shrinks idle query buffers), so a burst does not pin a megabyte per connection.
+        if rbuf.is_empty() && parser.pending_bytes() == 0 && rbuf.capacity() > SHRINK_READ_ROOM {
+            rbuf = BytesMut::with_capacity(16 * 1024);
+            read_room = 16 * 1024;
         }
         if shutting_down {
             let _ = stream.flush().await;
@@ -600,6 +609,8 @@ fn unregister(shared: &Shared, client: &mut Client) {
         if core.replication.replicas.is_empty() {
             core.replication.no_replicas_since_ms = clock::unix_ms();
         }
+        // What only this replica still needed leaves the backlog now.
+        core.replication.retrim_backlog();
     }
     core.clients.remove(&client.id);
     shared
