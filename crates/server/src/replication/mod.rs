@@ -212,9 +212,6 @@ impl Replication {
         // allocation alive while any of them is queued; this way the stream buffer reused.
         let chunk = Bytes::copy_from_slice(&self.pending);
         self.pending.clear();
-        if let Some(b) = self.backlog.as_mut() {
-            b.append(chunk.clone());
-        }
         // A replica still waiting for its snapshot gets nothing: its stream starts at the
         // snapshot's offset.
         let now = crate::clock::unix_ms();
@@ -245,8 +242,11 @@ impl Replication {
                 let _ = r.tx.send(ClientMsg::Kill);
             }
         }
+        // The floor first (it includes this chunk), then the chunk: appending first would trim
+        // to the old floor and drop a chunk the slowest replica still needs.
         if let Some(b) = self.backlog.as_mut() {
             b.set_floor(max_queued);
+            b.append(chunk);
         }
     }
 
@@ -414,4 +414,51 @@ pub fn info(core: &crate::server::Core) -> String {
         histlen,
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (Tcl replication-buffer "backlog can outgrow the backlog limit"): the
+    /// backlog must keep everything the slowest replica still has queued, including the chunk
+    /// just flushed (appending before raising the floor trimmed one chunk too many).
+    #[test]
+    fn backlog_keeps_every_byte_a_slow_replica_has_queued() {
+        let mut r = Replication::new("a".repeat(40));
+        r.ensure_backlog(16);
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let queued: std::sync::Arc<std::sync::atomic::AtomicU64> = Default::default();
+        r.replicas.insert(
+            7,
+            ReplicaInfo {
+                ip: "127.0.0.1".into(),
+                listening_port: 1,
+                state: ReplicaState::SendBulk,
+                ack_offset: 0,
+                ack_time_ms: 0,
+                tx,
+                queued: queued.clone(),
+                soft_since_ms: 0,
+                addr: "127.0.0.1:1".into(),
+                client_id: 7,
+            },
+        );
+        r.replica_obuf_limit = (0, 0, 0);
+        for _ in 0..5 {
+            r.feed_raw(&[b'x'; 100]);
+            r.flush();
+        }
+        let (first, histlen) = r.backlog.as_ref().unwrap().range();
+        assert_eq!(queued.load(Ordering::Relaxed), 500);
+        assert_eq!(
+            (first, histlen),
+            (1, 500),
+            "the slow replica's 500 bytes are all kept"
+        );
+        // Once it is gone, the backlog shrinks back to its size.
+        r.replicas.clear();
+        r.retrim_backlog();
+        assert_eq!(r.backlog.as_ref().unwrap().range(), (485, 16));
+    }
 }
