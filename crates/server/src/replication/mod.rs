@@ -18,6 +18,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use tokio::sync::mpsc::UnboundedSender;
 
+/// The largest chunk of stream the backlog and the replicas' queues share.
+const CHUNK_BYTES: usize = 16 * 1024;
+
 /// A replica attached to this server, as the master sees it.
 pub struct ReplicaInfo {
     /// The replica's IP (or `replica-announce-ip` it sent with REPLCONF ip-address).
@@ -208,10 +211,18 @@ impl Replication {
         if self.pending.is_empty() {
             return;
         }
-        // An exact-size copy: chunks split off a growing buffer would keep its whole (doubling)
-        // allocation alive while any of them is queued; this way the stream buffer reused.
-        let chunk = Bytes::copy_from_slice(&self.pending);
+        // Exact-size copies of at most CHUNK_BYTES (Redis's 16 KB reply blocks): chunks split
+        // off a growing buffer would keep its whole allocation alive while any of them is
+        // queued, and small chunks let the backlog give memory back at a fine grain.
+        let pending = std::mem::take(&mut self.pending);
+        for piece in pending.chunks(CHUNK_BYTES) {
+            self.flush_chunk(Bytes::copy_from_slice(piece));
+        }
+        self.pending = pending;
         self.pending.clear();
+    }
+
+    fn flush_chunk(&mut self, chunk: Bytes) {
         // A replica still waiting for its snapshot gets nothing: its stream starts at the
         // snapshot's offset.
         let now = crate::clock::unix_ms();
