@@ -1254,3 +1254,132 @@ fn replica_refuses_empty_full_sync_from_master_restarted_without_data() {
     master.ok(&["SET", "after", "1"]);
     wait_for("stream flows", || replica.bulk(&["GET", "after"]).is_some());
 }
+
+/// A fake master on a test socket: accepts one connection, answers the handshake, then sends
+/// `after_psync` and closes.
+fn fake_master(after_psync: &'static [u8]) -> (u16, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind fake master");
+    let port = listener.local_addr().expect("addr").port();
+    let handle = std::thread::spawn(move || {
+        let Ok((sock, _)) = listener.accept() else {
+            return;
+        };
+        sock.set_read_timeout(Some(Duration::from_secs(10))).ok();
+        let mut reader = BufReader::new(sock.try_clone().expect("clone"));
+        let mut w = sock;
+        let mut line = String::new();
+        // Each command is a RESP array: answer +OK/+PONG by command name, PSYNC with our bytes.
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let Some(n) = line
+                .strip_prefix('*')
+                .and_then(|n| n.trim().parse::<usize>().ok())
+            else {
+                continue;
+            };
+            let mut args = Vec::new();
+            for _ in 0..n {
+                let mut len = String::new();
+                let mut arg = String::new();
+                reader.read_line(&mut len).ok();
+                reader.read_line(&mut arg).ok();
+                args.push(arg.trim().to_ascii_uppercase());
+            }
+            match args.first().map(String::as_str) {
+                Some("PING") => w.write_all(b"+PONG\r\n").ok(),
+                Some("PSYNC") => {
+                    let _ = w.write_all(after_psync);
+                    std::thread::sleep(Duration::from_millis(300));
+                    return;
+                }
+                _ => w.write_all(b"+OK\r\n").ok(),
+            };
+        }
+    });
+    (port, handle)
+}
+
+/// Bad input from a replication peer is an error, never a panic, and never a partial load: a
+/// replica fed garbage, truncated or corrupt RDBs, or a broken stream keeps its data, logs the
+/// fault and keeps retrying.
+#[test]
+fn replica_survives_a_master_that_speaks_garbage() {
+    let id = "a".repeat(40);
+    let cases: Vec<&'static [u8]> = vec![
+        b"-ERR nope\r\n",
+        b"+WHATEVER\r\n",
+        b"+FULLRESYNC short 0\r\n",
+        b"+FULLRESYNC aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 0\r\n*garbage\r\n",
+        b"+FULLRESYNC aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 0\r\n$99999\r\nREDIS0010",
+        b"+FULLRESYNC aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 0\r\n$20\r\nNOTANRDBFILEATALL!!!",
+        b"+FULLRESYNC aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 0\r\n$EOF:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\nREDIS0010\xfa\x01",
+        b"+CONTINUE aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n*2\r\n$3\r\nSET\r\n$-5\r\n",
+        b"+CONTINUE\r\n*1\r\n$999999999999\r\n",
+    ];
+    let _ = id;
+    let mut replica = Node::start(Kind::Ferrodis, &[]);
+    replica.ok(&["SET", "mine", "1"]);
+    for bytes in cases {
+        let (port, master) = fake_master(bytes);
+        let port_s = port.to_string();
+        replica.ok(&["REPLICAOF", "127.0.0.1", &port_s]);
+        master.join().expect("fake master thread");
+        // The replica is alive, answers, and still has its own data.
+        assert_eq!(
+            replica.bulk(&["GET", "mine"]).as_deref(),
+            Some("1"),
+            "{bytes:?}"
+        );
+        assert_ne!(replica.repl("master_link_status"), "up", "{bytes:?}");
+        replica.ok(&["REPLICAOF", "NO", "ONE"]);
+    }
+    assert!(!replica.log().contains("panicked"), "{}", replica.log());
+}
+
+/// The master side of the same rule: a would-be replica sending nonsense gets errors or is
+/// dropped, and the master keeps serving.
+#[test]
+fn master_survives_a_replica_that_speaks_garbage() {
+    let mut master = Node::start(Kind::Ferrodis, &[]);
+    master.ok(&["SET", "k", "v"]);
+    let inputs: Vec<&[u8]> = vec![
+        b"PSYNC x y\r\n",
+        b"PSYNC ? -1 FAILOVER\r\n",
+        b"REPLCONF ACK notanumber\r\nREPLCONF listening-port 99999999\r\n",
+        b"REPLCONF capa\r\n",
+        b"SYNC\r\n*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$3\r\nabc\r\n\x00\x01garbage\r\n",
+    ];
+    for bytes in inputs {
+        let mut raw = master.s.raw();
+        raw.send(bytes);
+        std::thread::sleep(Duration::from_millis(100));
+        drop(raw);
+        assert_eq!(
+            master.bulk(&["GET", "k"]).as_deref(),
+            Some("v"),
+            "{bytes:?}"
+        );
+    }
+    // A replica (after its RDB) that sends a command producing a reply is dropped.
+    let mut raw = master.s.raw();
+    raw.send(b"PSYNC ? -1\r\n");
+    std::thread::sleep(Duration::from_millis(500));
+    raw.send(b"PING\r\n");
+    wait_for("the master to drop the replica", || {
+        master
+            .log()
+            .contains("Replica generated a reply to command 'ping'")
+    });
+    assert_eq!(master.bulk(&["GET", "k"]).as_deref(), Some("v"));
+    assert!(
+        master
+            .log()
+            .contains("Replica generated a reply to command 'ping'"),
+        "{}",
+        master.log()
+    );
+}
