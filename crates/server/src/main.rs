@@ -16,6 +16,7 @@ mod net;
 mod persist;
 mod pubsub;
 mod replication;
+mod scripting;
 mod server;
 mod stats;
 

@@ -78,6 +78,8 @@ pub struct Core {
     pub persistence: crate::persist::Persistence,
     /// What the RDB loaded at start said about replication (for partial resync after restart).
     pub loaded_repl_info: Option<crate::persist::RdbReplInfo>,
+    /// Lua scripting: the state and the script cache.
+    pub scripting: crate::scripting::Scripting,
     /// The `Shared` this core lives in, for threads a command starts (background saves).
     pub shared: crate::persist::SharedRef,
 }
@@ -125,6 +127,7 @@ impl Core {
             peak_memory: std::sync::atomic::AtomicU64::new(0),
             persistence: Default::default(),
             loaded_repl_info: None,
+            scripting: Default::default(),
             shared: std::sync::Weak::new(),
         }
     }

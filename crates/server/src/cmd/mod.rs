@@ -17,6 +17,7 @@ pub mod multi;
 pub mod persist;
 pub mod pubsub;
 pub mod repl;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod strings;
@@ -52,6 +53,7 @@ pub mod flags {
     pub const MOVABLE_KEYS: u32 = 1 << 16;
     /// Refused while a replica loads its master's data in the background (async_loading).
     pub const NO_ASYNC_LOADING: u32 = 1 << 17;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 18;
 
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
@@ -72,6 +74,7 @@ pub mod flags {
         (ALLOW_BUSY, "allow_busy"),
         (MOVABLE_KEYS, "movablekeys"),
         (NO_ASYNC_LOADING, "no_async_loading"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
     ];
 }
 
@@ -204,6 +207,7 @@ pub fn table() -> &'static [&'static [Command]] {
         zsets::COMMANDS,
         persist::COMMANDS,
         repl::COMMANDS,
+        scripting::COMMANDS,
     ];
     TABLE
 }
@@ -407,6 +411,31 @@ fn reject(
     ctx::count_error(core, msg);
     ferrodis_resp::write_error(out, msg.as_bytes());
     Flow::Continue
+}
+
+/// `redis.call` from a script: Redis's script checks (unknown command, arity, commands not
+/// allowed in scripts), then `call` with the script's frozen time. Errors are replies.
+pub fn call_from_script(ctx: &mut Ctx, client: &mut Client, args: &[Bytes], out: &mut BytesMut) {
+    let cmd = match lookup(args) {
+        Lookup::Found(c) => c,
+        _ => {
+            ferrodis_resp::write_error(out, b"ERR Unknown Redis command called from script");
+            return;
+        }
+    };
+    if !cmd.arity_ok(args.len()) {
+        ferrodis_resp::write_error(
+            out,
+            b"ERR Wrong number of args calling Redis command from script",
+        );
+        return;
+    }
+    if cmd.has(flags::NOSCRIPT) {
+        ferrodis_resp::write_error(out, b"ERR This Redis command is not allowed from script");
+        return;
+    }
+    let now_ms = ctx.now_ms;
+    let _ = call(ctx.core, client, out, now_ms, cmd, args);
 }
 
 /// Runs a command that passed every check, as Redis's call(): the handler, then stats,
