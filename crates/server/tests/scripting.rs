@@ -177,3 +177,39 @@ fn script_effects_replicate_to_a_redis_replica() {
         .unwrap();
     assert!(ttl > 0 && ttl <= 100, "{ttl}");
 }
+
+/// Writes from scripts meet the same walls as client writes, with Redis's texts: EVAL_RO
+/// refuses them, a read-only replica answers READONLY, min-replicas-to-write NOREPLICAS.
+#[test]
+fn script_writes_are_refused_where_redis_refuses_them() {
+    let write = "return redis.call('SET', 'x', '1')";
+    for kind in [Kind::Ferrodis, Kind::Redis] {
+        let master = Server::start_kind(kind, &[]);
+        let replica = Server::start_kind(
+            kind,
+            &["--replicaof", "127.0.0.1", &master.port.to_string()],
+        );
+        let strip_sha = |v: Vec<u8>| -> String {
+            let t = String::from_utf8_lossy(&v).into_owned();
+            t.split(" script: ").next().unwrap_or("").to_string()
+        };
+        let mut raw = master.raw();
+        let ro = strip_sha(raw.cmd(&[b"EVAL_RO", write.as_bytes(), b"0"]));
+        assert_eq!(
+            ro,
+            "-ERR Write commands are not allowed from read-only scripts."
+        );
+        let read = raw.cmd(&[b"EVAL_RO", b"return redis.call('GET', 'x')", b"0"]);
+        assert_eq!(read, b"$-1\r\n");
+        let mut raw = replica.raw();
+        let on_replica = strip_sha(raw.cmd(&[b"EVAL", write.as_bytes(), b"0"]));
+        assert_eq!(
+            on_replica,
+            "-READONLY You can't write against a read only replica."
+        );
+        let mut raw = master.raw();
+        raw.cmd(&[b"CONFIG", b"SET", b"min-replicas-to-write", b"5"]);
+        let refused = strip_sha(raw.cmd(&[b"EVAL", write.as_bytes(), b"0"]));
+        assert_eq!(refused, "-NOREPLICAS Not enough good replicas to write.");
+    }
+}

@@ -434,6 +434,27 @@ pub fn call_from_script(ctx: &mut Ctx, client: &mut Client, args: &[Bytes], out:
         ferrodis_resp::write_error(out, b"ERR This Redis command is not allowed from script");
         return;
     }
+    if cmd.is_write() {
+        if ctx.script_read_only {
+            ferrodis_resp::write_error(
+                out,
+                b"ERR Write commands are not allowed from read-only scripts.",
+            );
+            return;
+        }
+        // The checks Redis makes of a script's writes: a read-only replica, too few good
+        // replicas, a failing disk.
+        if client.kind != ClientKind::Master {
+            if let Some(msg) = replication_refusal(ctx.core, cmd) {
+                ferrodis_resp::write_error(out, msg.as_bytes());
+                return;
+            }
+            if ctx.core.disk_error_denies_writes() {
+                ferrodis_resp::write_error(out, errors::MISCONF.as_bytes());
+                return;
+            }
+        }
+    }
     let now_ms = ctx.now_ms;
     let _ = call(ctx.core, client, out, now_ms, cmd, args);
 }

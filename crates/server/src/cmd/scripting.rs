@@ -15,6 +15,12 @@ pub static COMMANDS: &[Command] = &[
     Command::new("evalsha", -3, EVAL_FLAGS, evalsha)
         .group("scripting")
         .doc("Execute a Lua script server side", "2.6.0"),
+    Command::new("eval_ro", -3, EVAL_FLAGS | READONLY, eval_ro)
+        .group("scripting")
+        .doc("Execute a read-only Lua script server side", "7.0.0"),
+    Command::new("evalsha_ro", -3, EVAL_FLAGS | READONLY, evalsha_ro)
+        .group("scripting")
+        .doc("Execute a read-only Lua script server side", "7.0.0"),
     Command::container("script", -2, SCRIPT_SUBCOMMANDS),
 ];
 
@@ -58,6 +64,16 @@ fn evalsha(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let (keys, argv) = split_keys(args)?;
     scripting::run(ctx, &body, keys, argv).map_err(Into::into)
+}
+
+fn eval_ro(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    ctx.script_read_only = true;
+    eval(ctx, args)
+}
+
+fn evalsha_ro(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    ctx.script_read_only = true;
+    evalsha(ctx, args)
 }
 
 fn script_load(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
