@@ -48,6 +48,19 @@ const CORPUS: &[(&str, &[&str])] = &[
     ("return type(redis.call('GET', 'nosuchkey'))", &["0"]),
     ("local t = redis.call('HGETALL', 'h'); return #t", &["0"]),
     ("return redis.call('EXISTS', 's1', 'n', 'zz')", &["0"]),
+    ("x = 1", &["0"]),
+    ("redis.call = nil", &["0"]),
+    (
+        "redis.log(redis.LOG_WARNING, 'from a script'); return redis.LOG_NOTICE",
+        &["0"],
+    ),
+    (
+        "return redis.LOG_DEBUG .. redis.LOG_VERBOSE .. redis.LOG_WARNING",
+        &["0"],
+    ),
+    ("redis.breakpoint(); redis.debug('x'); return 1", &["0"]),
+    ("local t = {} t.x = 1 return t.x", &["0"]),
+    ("return string.format('%d-%s', 5, 'a')", &["0"]),
 ];
 
 fn eval_reply(s: &Server, script: &str, rest: &[&str]) -> Vec<u8> {

@@ -95,13 +95,49 @@ pub fn run(ctx: &mut Ctx, body: &Bytes, keys: &[Bytes], argv: &[Bytes]) -> Resul
             "sha1hex",
             lua.create_function(|_, s: mlua::LuaString| Ok(sha1_hex(&s.as_bytes())))?,
         )?;
-        globals.set("redis", redis)?;
-        globals.set("KEYS", lua.create_sequence_from(keys.iter().map(|k| lua.create_string(k)).collect::<mlua::Result<Vec<_>>>()?)?)?;
-        globals.set("ARGV", lua.create_sequence_from(argv.iter().map(|a| lua.create_string(a)).collect::<mlua::Result<Vec<_>>>()?)?)?;
+        redis.set("LOG_DEBUG", 0)?;
+        redis.set("LOG_VERBOSE", 1)?;
+        redis.set("LOG_NOTICE", 2)?;
+        redis.set("LOG_WARNING", 3)?;
+        redis.set(
+            "log",
+            lua.create_function(|_, (level, parts): (i64, MultiValue)| {
+                let msg: Vec<String> = parts
+                    .iter()
+                    .map(|v| match v {
+                        LuaValue::String(s) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
+                        LuaValue::Integer(n) => n.to_string(),
+                        LuaValue::Number(n) => format_lua_number(*n),
+                        _ => String::new(),
+                    })
+                    .collect();
+                let line = msg.join(" ");
+                match level {
+                    0 => crate::log!(Debug, "{line}"),
+                    1 => crate::log!(Verbose, "{line}"),
+                    2 => crate::log!(Notice, "{line}"),
+                    _ => crate::log!(Warning, "{line}"),
+                }
+                Ok(())
+            })?,
+        )?;
+        // No script debugger: these are no-ops, as Redis outside a debugging session.
+        redis.set("breakpoint", lua.create_function(|_, ()| Ok(false))?)?;
+        redis.set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+        // `redis` is read-only to scripts: a proxy whose writes fail.
+        let proxy = lua.create_table()?;
+        let meta = lua.create_table()?;
+        meta.raw_set("__index", redis)?;
+        proxy.set_metatable(Some(meta))?;
+        globals.raw_set("redis", proxy)?;
+        globals.raw_set("KEYS", lua.create_sequence_from(keys.iter().map(|k| lua.create_string(k)).collect::<mlua::Result<Vec<_>>>()?)?)?;
+        globals.raw_set("ARGV", lua.create_sequence_from(argv.iter().map(|a| lua.create_string(a)).collect::<mlua::Result<Vec<_>>>()?)?)?;
         // Redis's globals protection: reading an undefined global is an error, not nil. In Lua,
         // so that `error(..., 2)` names the script line, as Redis's does.
         lua.load(
-            "setmetatable(_G, {__index = function(_, name) error(\"Script attempted to access nonexistent global variable '\" .. tostring(name) .. \"'\", 2) end})",
+            "local ro = function() error(\"Attempt to modify a readonly table\", 2) end \
+             getmetatable(rawget(_G, 'redis')).__newindex = ro \
+             setmetatable(_G, {__index = function(_, name) error(\"Script attempted to access nonexistent global variable '\" .. tostring(name) .. \"'\", 2) end, __newindex = ro})",
         )
         .set_name("=protect")
         .exec()?;
