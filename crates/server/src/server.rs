@@ -78,6 +78,9 @@ pub struct Core {
     pub persistence: crate::persist::Persistence,
     /// What the RDB loaded at start said about replication (for partial resync after restart).
     pub loaded_repl_info: Option<crate::persist::RdbReplInfo>,
+    /// `redis.set_repl` without REPL_REPLICA: the running script's next writes are not
+    /// propagated.
+    pub script_no_propagate: bool,
     /// Lua scripting: the state and the script cache.
     pub scripting: crate::scripting::Scripting,
     /// The `Shared` this core lives in, for threads a command starts (background saves).
@@ -128,6 +131,7 @@ impl Core {
             persistence: Default::default(),
             loaded_repl_info: None,
             scripting: Default::default(),
+            script_no_propagate: false,
             shared: std::sync::Weak::new(),
         }
     }

@@ -226,3 +226,59 @@ fn script_writes_are_refused_where_redis_refuses_them() {
         assert_eq!(refused, "-NOREPLICAS Not enough good replicas to write.");
     }
 }
+
+/// `redis.set_repl(redis.REPL_NONE)` keeps the writes that follow off the replication stream,
+/// as in Redis (the replica then lacks them); `REPL_ALL` turns propagation back on.
+#[test]
+fn set_repl_controls_what_replicas_get() {
+    for kind in [Kind::Ferrodis, Kind::Redis] {
+        let master = Server::start_kind(kind, &["--repl-diskless-sync-delay", "0"]);
+        let replica = Server::start_kind(
+            kind,
+            &["--replicaof", "127.0.0.1", &master.port.to_string()],
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let info: String = redis::cmd("INFO")
+                .arg("replication")
+                .query(&mut replica.conn())
+                .unwrap();
+            if info.contains("master_link_status:up") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "replica did not sync");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut m = master.conn();
+        let script = "redis.set_repl(redis.REPL_NONE); redis.call('SET', 'hidden', '1'); redis.set_repl(redis.REPL_ALL); redis.call('SET', 'shown', '2'); return redis.replicate_commands()";
+        let r: i64 = redis::cmd("EVAL").arg(script).arg(0).query(&mut m).unwrap();
+        assert_eq!(r, 1);
+        let mut rc = replica.conn();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while redis::cmd("GET")
+            .arg("shown")
+            .query::<Option<String>>(&mut rc)
+            .unwrap()
+            .is_none()
+        {
+            assert!(Instant::now() < deadline, "shown never arrived");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let hidden: Option<String> = redis::cmd("GET").arg("hidden").query(&mut rc).unwrap();
+        assert_eq!(
+            hidden,
+            None,
+            "{}",
+            if kind == Kind::Redis {
+                "redis"
+            } else {
+                "ferrodis"
+            }
+        );
+        let bad = reply(&mut m, &[b"EVAL", b"redis.set_repl(42)", b"0"]);
+        assert!(
+            format!("{bad:?}").contains("Invalid replication flags"),
+            "{bad:?}"
+        );
+    }
+}

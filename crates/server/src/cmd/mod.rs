@@ -511,7 +511,9 @@ pub fn call(
         track_replica_keys_with_expire(core, client.db, cmd, args);
     }
     let wrote = !effects.is_empty();
-    core.propagate_effects(effects);
+    if !core.script_no_propagate {
+        core.propagate_effects(effects);
+    }
     if wrote {
         client.woff = core.replication.master_repl_offset;
     }

@@ -121,6 +121,25 @@ pub fn run(ctx: &mut Ctx, body: &Bytes, keys: &[Bytes], argv: &[Bytes]) -> Resul
                 Ok(())
             })?,
         )?;
+        // Scripts are always replicated by their effects (Redis 7): this only says so.
+        redis.set("replicate_commands", lua.create_function(|_, ()| Ok(true))?)?;
+        redis.set("REPL_NONE", 0)?;
+        redis.set("REPL_AOF", 1)?;
+        redis.set("REPL_SLAVE", 2)?;
+        redis.set("REPL_REPLICA", 2)?;
+        redis.set("REPL_ALL", 3)?;
+        let set_repl = scope.create_function_mut(|_, flags: i64| {
+            if !(0..=3).contains(&flags) {
+                return Err(mlua::Error::runtime(
+                    "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                ));
+            }
+            // Without the replica bit, the writes that follow are not propagated (we have no
+            // AOF, so REPL_AOF alone means "not to replicas" too).
+            shared.borrow_mut().0.core.script_no_propagate = flags & 2 == 0;
+            Ok(())
+        })?;
+        redis.set("set_repl", set_repl)?;
         // No script debugger: these are no-ops, as Redis outside a debugging session.
         redis.set("breakpoint", lua.create_function(|_, ()| Ok(false))?)?;
         redis.set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
@@ -148,6 +167,7 @@ pub fn run(ctx: &mut Ctx, body: &Bytes, keys: &[Bytes], argv: &[Bytes]) -> Resul
         }
     });
     let (ctx, _) = shared.into_inner();
+    ctx.core.script_no_propagate = false;
     match result {
         Ok(Ok(frame)) => {
             write_frame(ctx.out, &frame);
