@@ -380,15 +380,10 @@ fn intset_values(members: &[Vec<u8>]) -> Option<Vec<i64>> {
     members.iter().map(|m| canonical_i64(m)).collect()
 }
 
-/// A canonical decimal i64 (no '+', no leading zeros, no "-0"), as Redis's string2ll accepts.
+/// A canonical decimal i64 (no '+', no leading zeros, no "-0"), as Redis's string2ll accepts:
+/// the listpack's rule (lpStringToInt64) is the same one.
 pub fn canonical_i64(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    let text = std::str::from_utf8(s).ok()?;
-    let n: i64 = text.parse().ok()?;
-    let mut buf = itoa_buf(n);
-    (buf.format() == s).then_some(n)
+    crate::listpack::string_to_i64(s)
 }
 
 /// A small stack buffer rendering an integer in decimal.

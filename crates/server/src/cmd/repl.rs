@@ -5,7 +5,7 @@ use super::ctx::parse_int;
 use super::flags::*;
 use super::{CmdResult, Command, Ctx, Flow};
 use crate::client::ClientKind;
-use crate::replication::{ReplicaInfo, ReplicaState, master, replica};
+use crate::replication::{ReplicaInfo, ReplicaState, replica};
 use crate::{clock, errors, log};
 use bytes::Bytes;
 use ferrodis_repl::{PsyncDecision, decide_psync};
@@ -128,22 +128,11 @@ fn start_sync(ctx: &mut Ctx, req_replid: &str, req_offset: i64, psync: bool) -> 
             }
             r.replicas.insert(
                 ctx.client.id,
-                ReplicaInfo {
-                    ip: ctx
-                        .client
-                        .repl_ip
-                        .clone()
-                        .unwrap_or_else(|| master::peer_ip(&addr)),
-                    listening_port: ctx.client.repl_listening_port,
-                    state: ReplicaState::Online,
-                    ack_offset: from_offset.saturating_sub(1),
-                    ack_time_ms: clock::unix_ms(),
-                    tx: ctx.client.tx.clone(),
-                    queued: ctx.client.repl_queued.clone(),
-                    soft_since_ms: 0,
-                    addr: addr.clone(),
-                    client_id: ctx.client.id,
-                },
+                ReplicaInfo::for_client(
+                    ctx.client,
+                    ReplicaState::Online,
+                    from_offset.saturating_sub(1),
+                ),
             );
             r.sync_partial_ok += 1;
             log!(

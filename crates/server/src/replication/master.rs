@@ -41,21 +41,7 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
             core.config.repl_diskless_sync_delay,
         )
     };
-    let info = ReplicaInfo {
-        ip: client
-            .repl_ip
-            .clone()
-            .unwrap_or_else(|| peer_ip(&client.addr)),
-        listening_port: client.repl_listening_port,
-        state: ReplicaState::WaitBgsave,
-        ack_offset: 0,
-        ack_time_ms: clock::unix_ms(),
-        tx: client.tx.clone(),
-        queued: client.repl_queued.clone(),
-        soft_since_ms: 0,
-        addr: client.addr.clone(),
-        client_id: client.id,
-    };
+    let info = ReplicaInfo::for_client(client, ReplicaState::WaitBgsave, 0);
     shared
         .core
         .lock()

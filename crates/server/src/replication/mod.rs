@@ -54,6 +54,29 @@ pub enum ReplicaState {
 }
 
 impl ReplicaInfo {
+    /// The entry for a client that just became a replica (what it said with REPLCONF).
+    pub fn for_client(
+        client: &crate::client::Client,
+        state: ReplicaState,
+        ack_offset: u64,
+    ) -> ReplicaInfo {
+        ReplicaInfo {
+            ip: client
+                .repl_ip
+                .clone()
+                .unwrap_or_else(|| master::peer_ip(&client.addr)),
+            listening_port: client.repl_listening_port,
+            state,
+            ack_offset,
+            ack_time_ms: crate::clock::unix_ms(),
+            tx: client.tx.clone(),
+            queued: client.repl_queued.clone(),
+            soft_since_ms: 0,
+            addr: client.addr.clone(),
+            client_id: client.id,
+        }
+    }
+
     /// Redis's checkClientOutputBufferLimits for a replica: over the hard limit, or over the
     /// soft one for longer than its seconds.
     fn over_obuf_limit(
