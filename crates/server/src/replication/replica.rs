@@ -433,7 +433,8 @@ async fn full_sync(
             Notice,
             "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk"
         );
-        receive_until_mark(shared, stream, rbuf, &mut file, mark, timeout).await
+        let write = |b: &[u8]| file.write_all(b).map_err(|e| e.to_string());
+        receive_until_mark(shared, stream, rbuf, mark, timeout, write).await
     } else if let Some(len) = header
         .strip_prefix(b"$")
         .and_then(|l| std::str::from_utf8(l).ok()?.parse::<u64>().ok())
@@ -442,7 +443,8 @@ async fn full_sync(
             Notice,
             "MASTER <-> REPLICA sync: receiving {len} bytes from master to disk"
         );
-        receive_exact(shared, stream, rbuf, &mut file, len, timeout).await
+        let write = |b: &[u8]| file.write_all(b).map_err(|e| e.to_string());
+        receive_exact(shared, stream, rbuf, len, timeout, write).await
     } else if header.first() == Some(&b'-') {
         Err(format!(
             "MASTER aborted replication with an error: {}",
@@ -641,45 +643,18 @@ async fn feed_loader(
     header: &[u8],
     tx: std::sync::mpsc::SyncSender<Vec<u8>>,
 ) -> Result<(), String> {
-    let send = |chunk: Vec<u8>| {
-        tx.send(chunk)
+    let send = |b: &[u8]| {
+        tx.send(b.to_vec())
             .map_err(|_| "the loader stopped reading".to_string())
     };
-    let mut read = 0u64;
     if let Some(mark) = header.strip_prefix(b"$EOF:") {
-        loop {
-            if rbuf.len() >= mark.len() && rbuf.ends_with(mark) {
-                let body = rbuf.split_to(rbuf.len() - mark.len());
-                rbuf.clear();
-                return send(body.to_vec());
-            }
-            if rbuf.len() > mark.len() {
-                let body = rbuf.split_to(rbuf.len() - mark.len());
-                read += body.len() as u64;
-                note_transfer(shared, -1, read);
-                tokio::task::block_in_place(|| send(body.to_vec()))?;
-            }
-            read_more(stream, rbuf, timeout).await?;
-        }
+        return receive_until_mark(shared, stream, rbuf, mark, timeout, send).await;
     }
     let len: u64 = std::str::from_utf8(&header[1..])
         .ok()
         .and_then(|l| l.parse().ok())
         .ok_or("Bad bulk length from MASTER")?;
-    let mut left = len;
-    loop {
-        let take = (rbuf.len() as u64).min(left) as usize;
-        if take > 0 {
-            let chunk = rbuf.split_to(take);
-            left -= take as u64;
-            note_transfer(shared, len as i64, len - left);
-            tokio::task::block_in_place(|| send(chunk.to_vec()))?;
-        }
-        if left == 0 {
-            return Ok(());
-        }
-        read_more(stream, rbuf, timeout).await?;
-    }
+    receive_exact(shared, stream, rbuf, len, timeout, send).await
 }
 
 /// The loading thread's view of the socket: chunks handed over by `feed_loader`; the end of
@@ -730,20 +705,22 @@ fn note_transfer(shared: &Shared, total: i64, read: u64) {
     }
 }
 
+/// `$<len>` framing: exactly `len` bytes of RDB, handed to `sink` as they arrive (off the
+/// async threads: the sinks write a file or wait on the loading thread).
 async fn receive_exact(
     shared: &Shared,
     stream: &mut TcpStream,
     rbuf: &mut BytesMut,
-    file: &mut std::io::BufWriter<std::fs::File>,
     len: u64,
     timeout: Duration,
+    mut sink: impl FnMut(&[u8]) -> Result<(), String>,
 ) -> Result<(), String> {
     let mut left = len;
     loop {
         let take = (rbuf.len() as u64).min(left) as usize;
         if take > 0 {
             let chunk = rbuf.split_to(take);
-            tokio::task::block_in_place(|| file.write_all(&chunk)).map_err(|e| e.to_string())?;
+            tokio::task::block_in_place(|| sink(&chunk))?;
             left -= take as u64;
             note_transfer(shared, len as i64, len - left);
         }
@@ -760,9 +737,9 @@ async fn receive_until_mark(
     shared: &Shared,
     stream: &mut TcpStream,
     rbuf: &mut BytesMut,
-    file: &mut std::io::BufWriter<std::fs::File>,
     mark: &[u8],
     timeout: Duration,
+    mut sink: impl FnMut(&[u8]) -> Result<(), String>,
 ) -> Result<(), String> {
     if mark.len() != 40 {
         return Err("Bad EOF mark from MASTER".into());
@@ -772,14 +749,13 @@ async fn receive_until_mark(
         if rbuf.len() >= mark.len() && rbuf.ends_with(mark) {
             let body = rbuf.split_to(rbuf.len() - mark.len());
             rbuf.clear();
-            tokio::task::block_in_place(|| file.write_all(&body)).map_err(|e| e.to_string())?;
-            return Ok(());
+            return tokio::task::block_in_place(|| sink(&body));
         }
         // Keep the last 40 bytes: the mark may be split across reads.
         if rbuf.len() > mark.len() {
             let body = rbuf.split_to(rbuf.len() - mark.len());
             read += body.len() as u64;
-            tokio::task::block_in_place(|| file.write_all(&body)).map_err(|e| e.to_string())?;
+            tokio::task::block_in_place(|| sink(&body))?;
             note_transfer(shared, -1, read);
         }
         read_more(stream, rbuf, timeout).await?;
