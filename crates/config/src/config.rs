@@ -44,6 +44,8 @@ pub struct Config {
     pub lazyfree_lazy_user_del: bool,
     /// `lazyfree-lazy-user-flush`: make FLUSHALL/FLUSHDB default to ASYNC. Default no.
     pub lazyfree_lazy_user_flush: bool,
+    /// `lua-enable-deprecated-api`: offer setfenv, getfenv and newproxy to scripts. Default no.
+    pub lua_enable_deprecated_api: bool,
     /// `repl-disable-tcp-nodelay`: set TCP_NODELAY off on replica links (fewer, bigger packets). Default no.
     pub repl_disable_tcp_nodelay: bool,
     /// `repl-diskless-sync`: send the full-sync RDB straight to replica sockets. Default yes.
@@ -441,6 +443,7 @@ impl Default for Config {
             lazyfree_lazy_server_del: false,
             lazyfree_lazy_user_del: false,
             lazyfree_lazy_user_flush: false,
+            lua_enable_deprecated_api: false,
             repl_disable_tcp_nodelay: false,
             repl_diskless_sync: true,
             aof_rewrite_incremental_fsync: true,

@@ -416,6 +416,7 @@ pub(crate) static DIRECTIVES: &[Directive] = &[
     boolean!("crash-log-enabled", None, 0, crash_log_enabled, true),
     boolean!("crash-memcheck-enabled", None, 0, crash_memcheck_enabled, true),
     boolean!("use-exit-on-panic", None, HIDDEN, use_exit_on_panic, false),
+    boolean!("lua-enable-deprecated-api", None, IMMUTABLE | HIDDEN, lua_enable_deprecated_api, false),
     boolean!("disable-thp", None, IMMUTABLE, disable_thp, true),
     boolean!("cluster-allow-replica-migration", None, 0, cluster_allow_replica_migration, true),
     boolean!("replica-announced", None, 0, replica_announced, true),
@@ -705,8 +706,8 @@ mod tests {
         }
         assert_eq!(
             DIRECTIVES.len(),
-            178 + 1,
-            "Redis 7.0.15 has 178 standard configs (TLS included), plus Ferrodis's \
+            179 + 1,
+            "Redis 7.0.15 (Debian) has 179 standard configs (TLS included), plus Ferrodis's \
              replica-protect-from-empty-master"
         );
     }

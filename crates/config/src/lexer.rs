@@ -22,7 +22,7 @@ fn hex_value(b: u8) -> Option<u8> {
 /// Splits a line into arguments as `sdssplitargs` does. `None` on unbalanced quotes or on a
 /// closing quote followed by something other than a space (`"foo"bar`). An empty or blank line
 /// gives an empty vector.
-pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let at = |i: usize| line.get(i).copied().unwrap_or(0);
     let mut args = Vec::new();
     let mut p = 0;

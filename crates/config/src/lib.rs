@@ -33,5 +33,6 @@ pub use config::{
 };
 pub use error::{ConfigError, REDIS_VERSION};
 pub use glob::stringmatch;
+pub use lexer::split_args;
 pub use load::StartupArgs;
 pub use types::*;

@@ -85,6 +85,9 @@ pub struct Client {
     /// Full name of the last command run (CLIENT LIST `cmd=`).
     pub last_cmd: &'static str,
     pub kind: ClientKind,
+    /// Connected while a busy script held the lock: admitted (maxclients, registration) by
+    /// its first batch that gets the lock.
+    pub admission: Option<crate::conn::Peer>,
     /// Waiting in a blocking command (CLIENT LIST flag `b`).
     pub blocked: bool,
     /// Set on the stand-in client that re-runs a blocked command when its key is ready: the
@@ -122,6 +125,7 @@ impl Client {
             addr,
             last_cmd: "NULL",
             kind: ClientKind::Normal,
+            admission: None,
             blocked: false,
             serving_blocked: false,
             woff: 0,

@@ -54,10 +54,13 @@ where
     let id = shared.new_client_id();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut client = Client::new(id, tx.clone(), peer.addr.clone());
-    if let Err(reply) = register(&shared, &mut client, &peer) {
-        let _ = stream.write_all(reply.as_bytes()).await;
-        return;
-    }
+    let registered = match register(&shared, &mut client, &peer).await {
+        Ok(registered) => registered,
+        Err(reply) => {
+            let _ = stream.write_all(reply.as_bytes()).await;
+            return;
+        }
+    };
 
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
     // How much free room a read gets: doubled whenever a read fills it, so a pipeline of large
@@ -67,7 +70,13 @@ where
     let mut parser = RequestParser::new();
     let mut batch: Vec<Vec<Bytes>> = Vec::new();
     let mut last_activity = tokio::time::Instant::now();
-    let mut settings = ConnSettings::read(&shared.core.lock());
+    let mut settings = if registered {
+        ConnSettings::read(&*shared.lock_core().await)
+    } else {
+        // Arrived during a busy script: admitted with its first batch that gets the lock.
+        client.admission = Some(peer);
+        ConnSettings::provisional()
+    };
 
     // Bytes pushed to this client (stream chunks for a replica) not yet written.
     let mut queued_out: u64 = 0;
@@ -259,7 +268,7 @@ where
         }
     }
     let _ = stream.flush().await;
-    unregister(&shared, &mut client);
+    unregister(&shared, &mut client).await;
 }
 
 /// Runs parsed commands under the lock. A command held back by CLIENT PAUSE makes the task
@@ -292,7 +301,16 @@ async fn run_batch<S: AsyncRead + AsyncWrite + Unpin>(
         let mut wait_replicas = None;
         let mut flow = Flow::Continue;
         {
-            let mut core = shared.core.lock();
+            let Some(mut core) = lock_or_answer_busy(shared, client, batch, &mut i, wbuf).await
+            else {
+                continue;
+            };
+            if let Some(peer) = client.admission.take()
+                && let Err(reply) = admit(shared, &mut core, client, &peer)
+            {
+                wbuf.extend_from_slice(reply.as_bytes());
+                return Flow::Close;
+            }
             core.stats.total_net_input_bytes += bytes_in as u64;
             core.clock.mark();
             bytes_in = 0;
@@ -351,13 +369,38 @@ async fn run_batch<S: AsyncRead + AsyncWrite + Unpin>(
         if let Some(deadline_ms) = blocked_until {
             let outcome = wait_unblocked(shared, client, wbuf, deadline_ms, io).await;
             client.blocked = false;
-            sync_handle(&mut shared.core.lock(), client);
+            sync_handle(&mut *shared.lock_core().await, client);
             if outcome != Flow::Continue {
                 return outcome;
             }
         }
     }
     Flow::Continue
+}
+
+/// Takes the core lock for `batch[*i]`, unless a script holds it past `busy-reply-threshold`:
+/// then the command is answered here without the lock (Redis's processEventsWhileBlocked):
+/// SCRIPT KILL, FUNCTION KILL, FUNCTION STATS and SHUTDOWN NOSAVE act, others get `-BUSY`,
+/// and the few other commands Redis allows while busy wait for the script to end. Returns
+/// `None` when the command was answered (`*i` moved past it).
+async fn lock_or_answer_busy<'a>(
+    shared: &'a Shared,
+    client: &mut Client,
+    batch: &[Vec<Bytes>],
+    i: &mut usize,
+    wbuf: &mut BytesMut,
+) -> Option<parking_lot::MutexGuard<'a, crate::server::Core>> {
+    loop {
+        if let Some(core) = shared.core.try_lock_for(Duration::from_millis(5)) {
+            return Some(core);
+        }
+        let watch = &shared.script_watch;
+        if watch.is_busy() && crate::scripting::busy::answer(watch, client, &batch[*i], wbuf) {
+            *i += 1;
+            return None;
+        }
+        tokio::task::yield_now().await;
+    }
 }
 
 /// Waits until a blocked command is served (its reply arrives on the channel), times out
@@ -372,7 +415,7 @@ async fn wait_unblocked<S: AsyncRead + AsyncWrite + Unpin>(
     // Replies of the commands before the blocking one go out now.
     if !wbuf.is_empty() {
         if io.stream.write_all(wbuf).await.is_err() {
-            shared.core.lock().blocking.unblock(client.id);
+            shared.lock_core().await.blocking.unblock(client.id);
             return Flow::Close;
         }
         wbuf.clear();
@@ -389,23 +432,23 @@ async fn wait_unblocked<S: AsyncRead + AsyncWrite + Unpin>(
                 }
                 Some(ClientMsg::Data(d)) => {
                     if io.stream.write_all(&d).await.is_err() {
-                        shared.core.lock().blocking.unblock(client.id);
+                        shared.lock_core().await.blocking.unblock(client.id);
                         return Flow::Close;
                     }
                 }
                 Some(ClientMsg::Kill) | None => {
-                    shared.core.lock().blocking.unblock(client.id);
+                    shared.lock_core().await.blocking.unblock(client.id);
                     return Flow::Close;
                 }
             },
             r = io.stream.read_buf(io.rbuf) => {
                 if matches!(r, Ok(0) | Err(_)) {
-                    shared.core.lock().blocking.unblock(client.id);
+                    shared.lock_core().await.blocking.unblock(client.id);
                     return Flow::Close;
                 }
             }
             _ = tokio::time::sleep(left), if deadline_ms != 0 && !timer_fired => {
-                let mut core = shared.core.lock();
+                let mut core = shared.lock_core().await;
                 match core.blocking.unblock(client.id) {
                     Some(blocked) => {
                         crate::blocking::write_timeout_reply(wbuf, &blocked);
@@ -485,6 +528,18 @@ struct ConnSettings {
 }
 
 impl ConnSettings {
+    /// Until the core can be read: default limits, and an epoch that forces a read.
+    fn provisional() -> ConnSettings {
+        ConnSettings {
+            limits: Limits::default(),
+            unauth_limits: Limits::default(),
+            requirepass_set: false,
+            query_buffer_limit: 1 << 30,
+            timeout_s: 0,
+            epoch: u64::MAX,
+        }
+    }
+
     fn read(core: &Core) -> ConnSettings {
         let limits = Limits {
             max_bulk_len: core.config.proto_max_bulk_len,
@@ -543,9 +598,22 @@ fn unauthenticated_error(e: ProtocolError, rbuf: &[u8], limits: &Limits) -> Stri
     }
 }
 
-/// Admits a new connection (maxclients, protected mode) and registers it.
-fn register(shared: &Shared, client: &mut Client, peer: &Peer) -> Result<(), String> {
-    let mut core = shared.core.lock();
+/// Admits a new connection and registers it; `Ok(false)` when a busy script holds the lock
+/// (the connection may still send SCRIPT KILL: it is admitted once the lock is free).
+async fn register(shared: &Shared, client: &mut Client, peer: &Peer) -> Result<bool, String> {
+    loop {
+        if let Some(mut core) = shared.core.try_lock_for(Duration::from_millis(2)) {
+            return admit(shared, &mut core, client, peer).map(|()| true);
+        }
+        if shared.script_watch.is_busy() {
+            return Ok(false);
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+/// maxclients, protected mode, then the client's entry in the core.
+fn admit(shared: &Shared, core: &mut Core, client: &mut Client, peer: &Peer) -> Result<(), String> {
     if core.clients.len() >= core.config.maxclients as usize {
         core.stats.rejected_connections += 1;
         return Err(format!("-{}\r\n", crate::errors::MAX_CLIENTS));
@@ -594,8 +662,8 @@ fn register(shared: &Shared, client: &mut Client, peer: &Peer) -> Result<(), Str
 }
 
 /// Forgets a closed connection everywhere it was registered.
-fn unregister(shared: &Shared, client: &mut Client) {
-    let mut core = shared.core.lock();
+async fn unregister(shared: &Shared, client: &mut Client) {
+    let mut core = shared.lock_core().await;
     cmd::multi::unwatch_all(&mut core, client);
     for ch in client.channels.drain() {
         core.pubsub.unsubscribe(&ch, client.id);

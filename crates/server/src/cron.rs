@@ -16,20 +16,20 @@ const SEGMENTS_PER_SLICE: usize = 16;
 pub fn spawn(shared: Arc<Shared>) {
     tokio::spawn(async move {
         loop {
-            let hz = shared.core.lock().config.hz.clamp(1, 500);
+            let hz = shared.lock_core().await.config.hz.clamp(1, 500);
             let period = Duration::from_millis(1000 / hz as u64);
             tokio::time::sleep(period).await;
             let budget = period * EXPIRE_TIME_PERCENT as u32 / 100;
-            active_expire_cycle(&shared, budget);
-            end_pause_if_due(&shared);
-            shared.core.lock().save_points_due();
-            replication_cron(&shared);
+            active_expire_cycle(&shared, budget).await;
+            end_pause_if_due(&shared).await;
+            shared.lock_core().await.save_points_due();
+            replication_cron(&shared).await;
         }
     });
 }
 
-fn end_pause_if_due(shared: &Shared) {
-    let mut core = shared.core.lock();
+async fn end_pause_if_due(shared: &Shared) {
+    let mut core = shared.lock_core().await;
     core.clock.recalibrate();
     if core.pause.is_some_and(|p| p.until_ms <= clock::unix_ms()) {
         core.pause = None;
@@ -39,12 +39,12 @@ fn end_pause_if_due(shared: &Shared) {
 
 /// Deletes expired keys in slices of segments until every database was visited or the time
 /// budget is spent. A replica never expires keys itself: it waits for its master's DELs.
-fn active_expire_cycle(shared: &Shared, budget: Duration) {
+async fn active_expire_cycle(shared: &Shared, budget: Duration) {
     let started = Instant::now();
-    let ndbs = shared.core.lock().dbs.len();
+    let ndbs = shared.lock_core().await.dbs.len();
     for db in 0..ndbs {
         loop {
-            let mut core = shared.core.lock();
+            let mut core = shared.lock_core().await;
             if !core.active_expire_enabled || core.is_replica() {
                 return;
             }
@@ -89,8 +89,8 @@ fn record_expired(core: &mut Core, db: usize, keys: Vec<crate::keyspace::Key>) {
 /// Redis's replicationCron, master side: a PING into the stream every
 /// `repl-ping-replica-period` seconds (so replicas see the link alive and offsets move), and
 /// replicas silent for longer than `repl-timeout` disconnected.
-fn replication_cron(shared: &Shared) {
-    let mut core = shared.core.lock();
+async fn replication_cron(shared: &Shared) {
+    let mut core = shared.lock_core().await;
     expire_replica_keys(&mut core);
     crate::replication::failover::cron(&mut core);
     core.replication.retrim_backlog();

@@ -68,6 +68,13 @@ pub fn unknown_subcommand(sub: &[u8], container: &str) -> String {
     )
 }
 
+/// `ERR unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.`
+pub fn unknown_subcommand_or_arity(sub: &str, container: &str) -> String {
+    format!(
+        "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {container} HELP."
+    )
+}
+
 /// `ERR wrong number of arguments for 'get' command`
 pub fn arity(fullname: &str) -> String {
     format!("ERR wrong number of arguments for '{fullname}' command")

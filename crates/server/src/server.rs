@@ -81,7 +81,9 @@ pub struct Core {
     /// `redis.set_repl` without REPL_REPLICA: the running script's next writes are not
     /// propagated.
     pub script_no_propagate: bool,
-    /// Lua scripting: the state and the script cache.
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call `noscript` commands.
+    pub script_disable_deny: bool,
+    /// Lua scripting: the states, the script cache, the function libraries.
     pub scripting: crate::scripting::Scripting,
     /// The `Shared` this core lives in, for threads a command starts (background saves).
     pub shared: crate::persist::SharedRef,
@@ -102,6 +104,7 @@ impl Core {
         };
         let run_id = hex40();
         let replid = hex40();
+        let lua_deprecated_api = config.lua_enable_deprecated_api;
         Core {
             config,
             config_path,
@@ -130,8 +133,12 @@ impl Core {
             peak_memory: std::sync::atomic::AtomicU64::new(0),
             persistence: Default::default(),
             loaded_repl_info: None,
-            scripting: Default::default(),
+            scripting: crate::scripting::Scripting::new(
+                Arc::new(crate::scripting::watch::ScriptWatch::default()),
+                lua_deprecated_api,
+            ),
             script_no_propagate: false,
+            script_disable_deny: false,
             shared: std::sync::Weak::new(),
         }
     }
@@ -234,11 +241,14 @@ pub struct Shared {
     pub shutdown_notify: Notify,
     /// Woken when CLIENT PAUSE ends or changes.
     pub unpause_notify: Arc<Notify>,
+    /// The running script, readable without the lock (-BUSY, SCRIPT KILL, FUNCTION KILL).
+    pub script_watch: Arc<crate::scripting::watch::ScriptWatch>,
 }
 
 impl Shared {
     pub fn new(mut core: Core) -> Arc<Shared> {
         let unpause_notify = Arc::clone(&core.unpause_notify);
+        let script_watch = Arc::clone(&core.scripting.watch);
         Arc::new_cyclic(|me| {
             core.shared = me.clone();
             Shared {
@@ -247,8 +257,22 @@ impl Shared {
                 connected_clients: AtomicUsize::new(0),
                 shutdown_notify: Notify::new(),
                 unpause_notify,
+                script_watch,
             }
         })
+    }
+
+    /// The core lock for async code: waits without blocking the runtime worker for long. A
+    /// script past `busy-reply-threshold` holds the lock on one worker; a task blocked in
+    /// `lock()` would take a second one, and with every worker stuck nobody polls the I/O
+    /// driver (no -BUSY replies, no SCRIPT KILL). Never hold the guard across an await.
+    pub async fn lock_core(&self) -> parking_lot::MutexGuard<'_, Core> {
+        loop {
+            if let Some(guard) = self.core.try_lock_for(std::time::Duration::from_millis(2)) {
+                return guard;
+            }
+            tokio::task::yield_now().await;
+        }
     }
 
     pub fn new_client_id(&self) -> ClientId {

@@ -157,7 +157,7 @@ static COMMAND_SUBCOMMANDS: &[Command] = &[
         .doc("Show helpful text about the different subcommands", "5.0.0"),
 ];
 
-fn help(ctx: &mut Ctx, lines: &[&str]) -> CmdResult {
+pub fn help(ctx: &mut Ctx, lines: &[&str]) -> CmdResult {
     ctx.array(lines.len());
     for l in lines {
         ctx.simple(l);
@@ -1029,7 +1029,11 @@ fn command_getkeys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if !cmd.arity_ok(call.len()) {
         return Err("ERR Invalid number of arguments specified for command".into());
     }
-    let idx = cmd.key_indexes(call.len());
+    let idx = if cmd.has(super::flags::MOVABLE_KEYS) && cmd.group == "scripting" {
+        super::scripting::key_indexes(call)
+    } else {
+        cmd.key_indexes(call.len())
+    };
     if idx.is_empty() {
         return Err("ERR The command has no key arguments".into());
     }

@@ -66,8 +66,6 @@ pub struct Ctx<'a> {
     pub out: &'a mut BytesMut,
     /// The command's one notion of now (frozen for a whole MULTI/EXEC).
     pub now_ms: u64,
-    /// EVAL_RO/EVALSHA_RO: the script may not write.
-    pub script_read_only: bool,
     pub cmd: &'static Command,
     pub flow: Flow,
     /// Changes this command made (added to the server's dirty counter; >0 means the command's
@@ -94,7 +92,6 @@ impl<'a> Ctx<'a> {
             client,
             out,
             now_ms,
-            script_read_only: false,
             cmd,
             flow: Flow::Continue,
             dirty: 0,

@@ -56,6 +56,11 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.ok();
             Ok(())
         }
+        b"set-disable-deny-scripts" if args.len() == 3 => {
+            ctx.core.script_disable_deny = parse_int(&args[2])? != 0;
+            ctx.ok();
+            Ok(())
+        }
         b"log" if args.len() == 3 => {
             log!(Warning, "DEBUG LOG: {}", String::from_utf8_lossy(&args[2]));
             ctx.ok();
@@ -272,7 +277,23 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> CmdResult {
             live.signal_all(true);
             live.swap_data(&mut new);
         }
+        crate::persist::load::install_functions(ctx.core, loaded.functions);
     } else {
+        use crate::scripting::functions::RestorePolicy;
+        let policy = if merge {
+            RestorePolicy::Replace
+        } else {
+            RestorePolicy::Append
+        };
+        if let Err(e) = ctx
+            .core
+            .scripting
+            .functions
+            .replace_with(loaded.functions, policy, None)
+        {
+            log!(Warning, "DEBUG RELOAD NOFLUSH: {e}");
+            return Err(load_failed.into());
+        }
         for (index, new) in loaded.dbs.iter().enumerate() {
             let live = &mut ctx.core.dbs[index];
             if !merge && new.iter().any(|(k, _)| live.get(k.as_bytes()).is_some()) {

@@ -323,10 +323,16 @@ pub fn dispatch(core: &mut Core, client: &mut Client, args: &[Bytes], out: &mut 
     }
     let from_master = client.kind == ClientKind::Master;
     if !from_master {
-        if let Some(msg) = replication_refusal(core, cmd) {
+        // A script that declares flags is a write (or not, or allowed while stale) by them,
+        // as Redis's evalGetCommandFlags / fcallGetCommandFlags.
+        let (is_write, stale_ok) = match core.scripting.declared_flags(cmd.name, args) {
+            Some(f) => (!f.no_writes, f.allow_stale),
+            None => (cmd.is_write(), cmd.has(flags::STALE)),
+        };
+        if let Some(msg) = replication_refusal(core, is_write, stale_ok) {
             return reject(core, client, out, Some(cmd), msg);
         }
-        if (cmd.is_write() || cmd.name == "ping") && core.disk_error_denies_writes() {
+        if (is_write || cmd.name == "ping") && core.disk_error_denies_writes() {
             return reject(core, client, out, Some(cmd), errors::MISCONF);
         }
     }
@@ -371,25 +377,16 @@ pub fn dispatch(core: &mut Core, client: &mut Client, args: &[Bytes], out: &mut 
 /// Redis's replica checks in processCommand: writes refused on a read-only replica, and
 /// everything but `stale` commands while the link is down with replica-serve-stale-data no.
 /// Also min-replicas-to-write on a master.
-fn replication_refusal(core: &Core, cmd: &Command) -> Option<&'static str> {
+fn replication_refusal(core: &Core, is_write: bool, stale_ok: bool) -> Option<&'static str> {
     if core.is_replica() {
-        if core.config.replica_read_only && cmd.is_write() {
+        if core.config.replica_read_only && is_write {
             return Some(errors::READONLY);
         }
-        if !core.config.replica_serve_stale_data
-            && !core.replication.link_up()
-            && !cmd.has(flags::STALE)
-        {
+        if !core.config.replica_serve_stale_data && !core.replication.link_up() && !stale_ok {
             return Some(errors::MASTERDOWN);
         }
-    } else if cmd.is_write() && core.config.min_replicas_to_write > 0 {
-        let good = core.replication.good_replicas(
-            crate::clock::unix_ms(),
-            core.config.min_replicas_max_lag as u64,
-        );
-        if good < core.config.min_replicas_to_write as usize {
-            return Some(errors::NOREPLICAS);
-        }
+    } else if is_write && min_replicas_short(core) {
+        return Some(errors::NOREPLICAS);
     }
     None
 }
@@ -413,9 +410,17 @@ fn reject(
     Flow::Continue
 }
 
-/// `redis.call` from a script: Redis's script checks (unknown command, arity, commands not
-/// allowed in scripts), then `call` with the script's frozen time. Errors are replies.
-pub fn call_from_script(ctx: &mut Ctx, client: &mut Client, args: &[Bytes], out: &mut BytesMut) {
+/// `redis.call` from a script: Redis's scriptCall checks (unknown command, arity, commands
+/// not allowed in scripts, stale replica, writes from read-only scripts, then the server-state
+/// refusals until the script's first write), then `call` with the script's frozen time.
+/// Errors are replies.
+pub fn call_from_script(
+    ctx: &mut Ctx,
+    client: &mut Client,
+    args: &[Bytes],
+    out: &mut BytesMut,
+    run: &mut crate::scripting::run::ScriptCall,
+) {
     let cmd = match lookup(args) {
         Lookup::Found(c) => c,
         _ => {
@@ -430,33 +435,61 @@ pub fn call_from_script(ctx: &mut Ctx, client: &mut Client, args: &[Bytes], out:
         );
         return;
     }
-    if cmd.has(flags::NOSCRIPT) {
+    if cmd.has(flags::NOSCRIPT) && !ctx.core.script_disable_deny {
         ferrodis_resp::write_error(out, b"ERR This Redis command is not allowed from script");
         return;
     }
-    if cmd.is_write() {
-        if ctx.script_read_only {
-            ferrodis_resp::write_error(
-                out,
-                b"ERR Write commands are not allowed from read-only scripts.",
-            );
-            return;
-        }
-        // The checks Redis makes of a script's writes: a read-only replica, too few good
-        // replicas, a failing disk.
-        if client.kind != ClientKind::Master {
-            if let Some(msg) = replication_refusal(ctx.core, cmd) {
-                ferrodis_resp::write_error(out, msg.as_bytes());
+    let core = &*ctx.core;
+    if core.is_replica()
+        && !core.replication.link_up()
+        && !core.config.replica_serve_stale_data
+        && !cmd.has(flags::STALE)
+    {
+        ferrodis_resp::write_error(out, b"ERR Can not execute the command on a stale replica");
+        return;
+    }
+    if run.read_only && (cmd.is_write() || cmd.has(flags::MAY_REPLICATE)) {
+        ferrodis_resp::write_error(
+            out,
+            b"ERR Write commands are not allowed from read-only scripts.",
+        );
+        return;
+    }
+    if cmd.is_write() && !run.write_dirty {
+        // The checks Redis makes of a script's writes, until its first: a read-only
+        // replica, a failing disk, too few good replicas.
+        if !run.obey {
+            if core.is_replica() && core.config.replica_read_only {
+                ferrodis_resp::write_error(out, errors::READONLY.as_bytes());
                 return;
             }
-            if ctx.core.disk_error_denies_writes() {
+            if core.disk_error_denies_writes() {
                 ferrodis_resp::write_error(out, errors::MISCONF.as_bytes());
                 return;
             }
         }
+        if !core.is_replica() && min_replicas_short(core) {
+            ferrodis_resp::write_error(out, errors::NOREPLICAS.as_bytes());
+            return;
+        }
+    }
+    if cmd.is_write() {
+        run.write_dirty = true;
     }
     let now_ms = ctx.now_ms;
     let _ = call(ctx.core, client, out, now_ms, cmd, args);
+}
+
+/// A master configured with min-replicas-to-write that has fewer good replicas.
+pub fn min_replicas_short(core: &Core) -> bool {
+    if core.config.min_replicas_to_write == 0 {
+        return false;
+    }
+    let good = core.replication.good_replicas(
+        crate::clock::unix_ms(),
+        core.config.min_replicas_max_lag as u64,
+    );
+    good < core.config.min_replicas_to_write as usize
 }
 
 /// Runs a command that passed every check, as Redis's call(): the handler, then stats,

@@ -52,6 +52,8 @@ pub struct Loaded {
     pub repl_id: Option<String>,
     pub repl_offset: Option<i64>,
     pub repl_stream_db: Option<i64>,
+    /// FUNCTION libraries (their code), to be compiled when the load is installed.
+    pub functions: Vec<bytes::Bytes>,
     /// Keys dropped as expired, in file order (with `collect_expired`).
     pub expired: Vec<(usize, Vec<u8>)>,
 }
@@ -114,6 +116,7 @@ pub fn load_stream<R: Read>(
         repl_id: None,
         repl_offset: None,
         repl_stream_db: None,
+        functions: Vec::new(),
         expired: Vec::new(),
     };
     let mut db = 0usize;
@@ -142,12 +145,7 @@ pub fn load_stream<R: Read>(
                 loaded.dbs[db].reserve(db_size.min(1 << 26) as usize);
             }
             Record::Aux { key, value } => note_aux(&mut loaded, &key, &value),
-            Record::Function(_) => {
-                log!(
-                    Warning,
-                    "Skipping a function library in the RDB: functions are not supported yet"
-                );
-            }
+            Record::Function(code) => loaded.functions.push(bytes::Bytes::from(code)),
             Record::Key(k) => {
                 if opts.key_delay_us > 0 {
                     std::thread::sleep(std::time::Duration::from_micros(opts.key_delay_us as u64));
@@ -249,6 +247,7 @@ pub fn load_at_startup(shared: &Arc<Shared>) {
             for (live, mut new) in core.dbs.iter_mut().zip(loaded.dbs) {
                 live.swap_data(&mut new);
             }
+            install_functions(&mut core, loaded.functions);
             core.persistence.loading = None;
             core.persistence.last_load_keys_loaded = loaded.keys_loaded;
             core.persistence.last_load_keys_expired = loaded.keys_expired;
@@ -318,4 +317,18 @@ fn restore_replication(core: &mut Core, info: &RdbReplInfo, expired: Vec<(usize,
         r.feed(db, &[verb, key.as_slice()]);
     }
     r.flush();
+}
+
+/// Replaces the function libraries with those an RDB held (compiled under the lock: the Lua
+/// state lives in the core). A library that fails to compile is logged and the old ones stay,
+/// as the rest of the load cannot be undone at this point.
+pub fn install_functions(core: &mut crate::server::Core, codes: Vec<bytes::Bytes>) {
+    use crate::scripting::functions::RestorePolicy;
+    if let Err(e) = core
+        .scripting
+        .functions
+        .replace_with(codes, RestorePolicy::Flush, None)
+    {
+        log!(Warning, "Failed loading the functions of the RDB: {e}");
+    }
 }

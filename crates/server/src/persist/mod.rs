@@ -112,6 +112,8 @@ pub struct Snapshot {
     pub repl_offset: u64,
     pub repl_stream_db: i64,
     pub used_mem: u64,
+    /// FUNCTION libraries (their code), written before the databases as Redis does.
+    pub functions: Vec<bytes::Bytes>,
     pub options: WriterOptions,
     /// `rdb-key-save-delay`, µs per key.
     pub key_delay_us: i32,
@@ -132,6 +134,7 @@ impl Snapshot {
                 core.replication.stream_db.max(0)
             },
             used_mem: crate::used_memory() as u64,
+            functions: core.scripting.functions.codes(),
             options: WriterOptions {
                 compression: core.config.rdbcompression,
                 checksum: core.config.rdbchecksum,
@@ -156,6 +159,9 @@ impl Snapshot {
         w.aux(b"repl-id", self.replid.as_bytes())?;
         w.aux_int(b"repl-offset", self.repl_offset as i64)?;
         w.aux_int(b"aof-base", 0)?;
+        for code in &self.functions {
+            w.function(code)?;
+        }
         let mut processed = 0u64;
         for (index, db) in std::mem::take(&mut self.dbs).into_iter().enumerate() {
             if db.is_empty() {

@@ -539,6 +539,7 @@ fn switch_to_loaded(
         live.signal_all(true);
         live.swap_data(&mut new);
     }
+    crate::persist::load::install_functions(&mut core, loaded.functions);
     core.persistence.last_load_keys_loaded = loaded.keys_loaded;
     core.persistence.last_load_keys_expired = loaded.keys_expired;
     let size = core.config.repl_backlog_size;
