@@ -90,7 +90,26 @@ pub async fn bind_all(
         }
         _ => None,
     };
+    {
+        use std::os::fd::AsRawFd;
+        let mut fds = LISTENER_FDS.lock();
+        fds.extend(tcp.iter().map(|l| l.as_raw_fd()));
+        fds.extend(unix.iter().map(|l| l.as_raw_fd()));
+    }
     Ok((tcp, unix))
+}
+
+/// The listening sockets' descriptors, for `close_listeners`.
+static LISTENER_FDS: parking_lot::Mutex<Vec<i32>> = parking_lot::Mutex::new(Vec::new());
+
+/// Closes the listening sockets before an immediate exit (SHUTDOWN NOSAVE during a busy
+/// script), as Redis's prepareForShutdown does first: a client that connects while the process
+/// is going away is refused instead of accepted and then dropped.
+pub fn close_listeners() {
+    for fd in LISTENER_FDS.lock().drain(..) {
+        // SAFETY: the descriptors are our listeners'; the process exits right after.
+        unsafe { libc::close(fd) };
+    }
 }
 
 fn describe(e: &std::io::Error) -> String {

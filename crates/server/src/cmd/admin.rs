@@ -486,6 +486,19 @@ fn kill_ids(ctx: &mut Ctx, ids: &[u64]) {
             ctx.flow = Flow::Close;
         } else if let Some(h) = ctx.core.clients.get(id) {
             let _ = h.tx.send(ClientMsg::Kill);
+            let addr = h.addr.clone();
+            // A killed replica leaves at once, as Redis frees it: what only it still had queued
+            // must not keep the backlog longer than repl-backlog-size allows.
+            if ctx.core.replication.replicas.remove(id).is_some() {
+                crate::log!(Notice, "Connection with replica {addr} lost.");
+                if ctx.core.replication.replicas.is_empty() {
+                    ctx.core.replication.no_replicas_since_ms = crate::clock::unix_ms();
+                }
+                ctx.core.replication.retrim_backlog();
+            }
+            let Some(h) = ctx.core.clients.get(id) else {
+                continue;
+            };
             if h.kind == crate::client::ClientKind::Master {
                 // The link task may be waiting for the lock we hold (a DEBUG SLEEP in the same
                 // EXEC): close its socket now, as Redis frees the master client at once.

@@ -61,6 +61,13 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.ok();
             Ok(())
         }
+        // DEBUG REPLICATE <arg>...: sends the arguments to replicas as a command, unchecked
+        // (Redis's test of what replicas do with a command they cannot run).
+        b"replicate" if args.len() >= 3 => {
+            ctx.also_propagate(args[2..].to_vec());
+            ctx.ok();
+            Ok(())
+        }
         b"log" if args.len() == 3 => {
             log!(Warning, "DEBUG LOG: {}", String::from_utf8_lossy(&args[2]));
             ctx.ok();

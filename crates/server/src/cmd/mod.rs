@@ -23,7 +23,7 @@ pub mod sets;
 pub mod strings;
 pub mod zsets;
 
-pub use ctx::{CmdError, CmdResult, Ctx, Flow};
+pub use ctx::{CmdError, CmdResult, Ctx, Flow, count_error};
 
 use crate::client::{Client, ClientKind, ReplyMode};
 use crate::errors;

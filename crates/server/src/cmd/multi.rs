@@ -83,6 +83,20 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
         ctx.null_array();
         return Ok(());
     }
+    // The server may have turned read-only replica since the commands were queued (Redis's
+    // execCommand check, with scripts counted as writes by their declared flags).
+    let core = &*ctx.core;
+    if core.is_replica()
+        && core.config.replica_read_only
+        && ctx.client.kind != crate::client::ClientKind::Master
+        && state.queued.iter().any(|args| queued_is_write(core, args))
+    {
+        return Err(format!(
+            "EXECABORT Transaction discarded because of: {}",
+            errors::READONLY
+        )
+        .into());
+    }
     ctx.array(state.queued.len());
     // Time stays frozen at EXEC's start for every queued command (design.md, "Time").
     let now = ctx.now_ms;
@@ -95,6 +109,16 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
         }
     }
     Ok(())
+}
+
+fn queued_is_write(core: &Core, args: &[Bytes]) -> bool {
+    match super::lookup(args) {
+        Lookup::Found(cmd) => match core.scripting.declared_flags(cmd.name, args) {
+            Some(flags) => !flags.no_writes,
+            None => cmd.is_write(),
+        },
+        _ => false,
+    }
 }
 
 /// Redis 7.0 fails EXEC when a watched key has expired since WATCH, even if nothing touched

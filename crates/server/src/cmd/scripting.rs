@@ -181,6 +181,9 @@ fn evalsha_ro(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn fcall_generic(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> CmdResult {
+    if ctx.core.scripting.functions.find(&args[1]).is_none() {
+        return Err("ERR Function not found".into());
+    }
     let numkeys = parse_int(&args[2]).map_err(|_| "ERR Bad number of keys provided")?;
     if numkeys < 0 {
         return Err("ERR Number of keys can't be negative".into());
@@ -373,7 +376,8 @@ fn function_delete(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn function_flush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 3 {
-        return Err(crate::errors::unknown_subcommand_or_arity("flush", "FUNCTION").into());
+        let sub = String::from_utf8_lossy(&args[1]);
+        return Err(crate::errors::unknown_subcommand_or_arity(&sub, "FUNCTION").into());
     }
     match args.get(2) {
         None => {}
@@ -417,7 +421,7 @@ fn function_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .filter(|l| {
             pattern
                 .as_ref()
-                .is_none_or(|p| ferrodis_config::stringmatch(p, l.name.as_bytes(), false))
+                .is_none_or(|p| ferrodis_config::stringmatch(p, l.name.as_bytes(), true))
         })
         .map(|l| {
             let functions: Vec<_> = l
@@ -468,7 +472,8 @@ fn function_dump(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 
 fn function_restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 4 {
-        return Err(crate::errors::unknown_subcommand_or_arity("restore", "FUNCTION").into());
+        let sub = String::from_utf8_lossy(&args[1]);
+        return Err(crate::errors::unknown_subcommand_or_arity(&sub, "FUNCTION").into());
     }
     let policy = match args.get(3) {
         None => RestorePolicy::Append,

@@ -35,7 +35,7 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
     capa_eof: bool,
 ) -> Result<(), ()> {
     let (diskless, delay_s) = {
-        let core = shared.core.lock();
+        let core = shared.lock_core().await;
         (
             core.config.repl_diskless_sync && capa_eof,
             core.config.repl_diskless_sync_delay,
@@ -57,7 +57,7 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
         let mut newline_at = started + Duration::from_secs(1);
         while started.elapsed() < Duration::from_secs(delay_s as u64) {
             let go = {
-                let mut core = shared.core.lock();
+                let mut core = shared.lock_core().await;
                 let max = core.config.repl_diskless_sync_max_replicas as usize;
                 let r = &mut core.replication;
                 let waiting = r
@@ -82,7 +82,7 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     let (snapshot, replid, offset, filename) = {
-        let mut core = shared.core.lock();
+        let mut core = shared.lock_core().await;
         let snapshot = Snapshot::take(&core);
         let replid = core.replication.ids.replid.clone();
         let offset = core.replication.master_repl_offset;
@@ -140,7 +140,8 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
     if result.is_ok() && diskless && rbuf.is_empty() {
         // After an EOF-framed transfer the replica cannot tell RDB bytes from stream bytes
         // that follow the mark, so (as Redis) the stream starts once it acknowledges.
-        let timeout = Duration::from_secs(shared.core.lock().config.repl_timeout.max(1) as u64);
+        let timeout =
+            Duration::from_secs(shared.lock_core().await.config.repl_timeout.max(1) as u64);
         result = match tokio::time::timeout(timeout, stream.read_buf(rbuf)).await {
             Ok(Ok(n)) if n > 0 => Ok(()),
             Ok(_) => Err("connection lost waiting for the first ACK".into()),
@@ -161,7 +162,7 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
             );
         }
     }
-    let mut core = shared.core.lock();
+    let mut core = shared.lock_core().await;
     core.replication.transfers -= 1;
     match result {
         Ok(()) => {
@@ -327,7 +328,7 @@ pub async fn wait_for_acks(
 ) -> usize {
     loop {
         let notify = {
-            let core = shared.core.lock();
+            let core = shared.lock_core().await;
             let acked = core.replication.replicas_acked(offset);
             if acked >= replicas || (deadline_ms != 0 && clock::unix_ms() >= deadline_ms) {
                 return acked;

@@ -156,12 +156,12 @@ fn drop_master_client(core: &mut Core) {
     }
 }
 
-fn current(shared: &Shared, epoch: u64) -> bool {
-    shared.core.lock().replication.link_epoch == epoch
+async fn current(shared: &Shared, epoch: u64) -> bool {
+    shared.lock_core().await.replication.link_epoch == epoch
 }
 
-fn set_state(shared: &Shared, epoch: u64, state: LinkState) -> bool {
-    let mut core = shared.core.lock();
+async fn set_state(shared: &Shared, epoch: u64, state: LinkState) -> bool {
+    let mut core = shared.lock_core().await;
     if core.replication.link_epoch != epoch {
         return false;
     }
@@ -174,12 +174,12 @@ fn set_state(shared: &Shared, epoch: u64, state: LinkState) -> bool {
 /// The link task: connect, sync, stream; on failure wait a second and start again.
 pub async fn run_link(shared: Arc<Shared>, epoch: u64) {
     loop {
-        if !current(&shared, epoch) {
+        if !current(&shared, epoch).await {
             return;
         }
         let result = link_once(&shared, epoch).await;
         {
-            let mut core = shared.core.lock();
+            let mut core = shared.lock_core().await;
             if core.replication.link_epoch != epoch {
                 return;
             }
@@ -215,8 +215,8 @@ struct LinkConfig {
     psync_tried: bool,
 }
 
-fn link_config(shared: &Shared, epoch: u64) -> Option<LinkConfig> {
-    let mut core = shared.core.lock();
+async fn link_config(shared: &Shared, epoch: u64) -> Option<LinkConfig> {
+    let mut core = shared.lock_core().await;
     if core.replication.link_epoch != epoch {
         return None;
     }
@@ -266,7 +266,7 @@ fn link_config(shared: &Shared, epoch: u64) -> Option<LinkConfig> {
 }
 
 async fn link_once(shared: &Arc<Shared>, epoch: u64) -> Result<(), String> {
-    let Some(mut lc) = link_config(shared, epoch) else {
+    let Some(mut lc) = link_config(shared, epoch).await else {
         return Ok(());
     };
     log!(Notice, "Connecting to MASTER {}:{}", lc.host, lc.port);
@@ -281,7 +281,7 @@ async fn link_once(shared: &Arc<Shared>, epoch: u64) -> Result<(), String> {
         };
     let _ = stream.set_nodelay(true);
     log!(Notice, "Non blocking connect for SYNC fired the event.");
-    if !set_state(shared, epoch, LinkState::Handshake) {
+    if !set_state(shared, epoch, LinkState::Handshake).await {
         return Ok(());
     }
     let mut rbuf = BytesMut::with_capacity(64 * 1024);
@@ -317,7 +317,7 @@ async fn link_once(shared: &Arc<Shared>, epoch: u64) -> Result<(), String> {
                 );
             }
             log!(Notice, "Full resync from master: {replid}:{offset}");
-            if !set_state(shared, epoch, LinkState::Transfer) {
+            if !set_state(shared, epoch, LinkState::Transfer).await {
                 return Ok(());
             }
             full_sync(
@@ -332,7 +332,7 @@ async fn link_once(shared: &Arc<Shared>, epoch: u64) -> Result<(), String> {
             .await?;
         }
         PsyncReply::Continue { new_replid } => {
-            let mut core = shared.core.lock();
+            let mut core = shared.lock_core().await;
             if core.replication.link_epoch != epoch {
                 return Ok(());
             }
@@ -405,7 +405,7 @@ async fn full_sync(
 ) -> Result<(), String> {
     let header = read_line(stream, rbuf, timeout).await?;
     let from_socket = {
-        let core = shared.core.lock();
+        let core = shared.lock_core().await;
         match core.config.repl_diskless_load {
             ferrodis_config::ReplDisklessLoad::Disabled => false,
             ferrodis_config::ReplDisklessLoad::OnEmptyDb => core.dbs.iter().all(|d| d.is_empty()),
@@ -465,7 +465,7 @@ async fn full_sync(
     }
     drop(file);
     let (options, filename) = {
-        let mut core = shared.core.lock();
+        let mut core = shared.lock_core().await;
         if core.replication.link_epoch != epoch {
             let _ = std::fs::remove_file(&temp);
             return Ok(());
@@ -484,7 +484,7 @@ async fn full_sync(
     };
     std::fs::rename(&temp, &filename).map_err(|e| format!("Failed trying to rename the temp DB into {filename} in MASTER <-> REPLICA synchronization: {e}"))?;
     log!(Notice, "MASTER <-> REPLICA sync: Loading DB in memory");
-    let progress = shared.core.lock().persistence.loading.clone();
+    let progress = shared.lock_core().await.persistence.loading.clone();
     let loaded = tokio::task::spawn_blocking(move || {
         let file = std::fs::File::open(&filename).map_err(|e| e.to_string())?;
         load_stream(
@@ -496,12 +496,12 @@ async fn full_sync(
     })
     .await
     .map_err(|e| e.to_string())?;
-    switch_to_loaded(shared, epoch, loaded, replid, offset, "disk")
+    switch_to_loaded(shared, epoch, loaded, replid, offset, "disk").await
 }
 
 /// Takes a loaded full sync in, in one lock hold: the new databases replace the old, the
 /// replication state becomes the master's (ID, offset, a fresh backlog).
-fn switch_to_loaded(
+async fn switch_to_loaded(
     shared: &Shared,
     epoch: u64,
     loaded: Result<crate::persist::load::Loaded, String>,
@@ -509,7 +509,7 @@ fn switch_to_loaded(
     offset: u64,
     source: &str,
 ) -> Result<(), String> {
-    let mut core = shared.core.lock();
+    let mut core = shared.lock_core().await;
     core.persistence.loading = None;
     let loaded = match loaded {
         Ok(l) => l,
@@ -590,7 +590,7 @@ async fn load_from_socket(
     offset: u64,
 ) -> Result<(), String> {
     let (options, asynchronous) = {
-        let mut core = shared.core.lock();
+        let mut core = shared.lock_core().await;
         let mut options = LoadOptions::for_core(&core);
         options.drop_expired = false;
         let asynchronous = core.replication.ids.replid == replid;
@@ -606,7 +606,7 @@ async fn load_from_socket(
     let _ = asynchronous;
     log!(Notice, "MASTER <-> REPLICA sync: Loading DB in memory");
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
-    let progress = shared.core.lock().persistence.loading.clone();
+    let progress = shared.lock_core().await.persistence.loading.clone();
     let loader = tokio::task::spawn_blocking(move || {
         let reader = ChannelReader {
             rx,
@@ -632,7 +632,7 @@ async fn load_from_socket(
             Err(e)
         }
     };
-    switch_to_loaded(shared, epoch, loaded, replid, offset, "socket")
+    switch_to_loaded(shared, epoch, loaded, replid, offset, "socket").await
 }
 
 /// Forwards the RDB bytes (a `$<len>` bulk, or `$EOF:<mark>` framing) to the loading thread.
@@ -697,8 +697,8 @@ async fn read_more(
     }
 }
 
-fn note_transfer(shared: &Shared, total: i64, read: u64) {
-    let mut core = shared.core.lock();
+async fn note_transfer(shared: &Shared, total: i64, read: u64) {
+    let mut core = shared.lock_core().await;
     if let Some(m) = core.replication.master.as_mut() {
         m.sync_total_bytes = total;
         m.sync_read_bytes = read;
@@ -723,7 +723,7 @@ async fn receive_exact(
             let chunk = rbuf.split_to(take);
             tokio::task::block_in_place(|| sink(&chunk))?;
             left -= take as u64;
-            note_transfer(shared, len as i64, len - left);
+            note_transfer(shared, len as i64, len - left).await;
         }
         if left == 0 {
             return Ok(());
@@ -757,7 +757,7 @@ async fn receive_until_mark(
             let body = rbuf.split_to(rbuf.len() - mark.len());
             read += body.len() as u64;
             tokio::task::block_in_place(|| sink(&body))?;
-            note_transfer(shared, -1, read);
+            note_transfer(shared, -1, read).await;
         }
         read_more(stream, rbuf, timeout).await?;
     }
@@ -775,7 +775,7 @@ async fn stream_from_master(
 ) -> Result<(), String> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (mut master, addr) = {
-        let mut core = shared.core.lock();
+        let mut core = shared.lock_core().await;
         if core.replication.link_epoch != epoch {
             return Ok(());
         }
@@ -834,7 +834,7 @@ async fn stream_from_master(
         (client, addr)
     };
     let _ = addr;
-    let offset = shared.core.lock().replication.master_repl_offset;
+    let offset = shared.lock_core().await.replication.master_repl_offset;
     send_ack(&mut stream, offset).await?;
     let mut parser = RequestParser::new();
     let limits = Limits {
@@ -859,7 +859,8 @@ async fn stream_from_master(
                 &mut rbuf,
                 &mut raw,
                 &mut scratch,
-            )?;
+            )
+            .await?;
             for offset in acks {
                 send_ack(&mut stream, offset).await?;
             }
@@ -869,7 +870,7 @@ async fn stream_from_master(
                 Ok(0) => return Err("Connection with master lost (EOF).".into()),
                 Err(e) => return Err(format!("Connection with master lost: {e}")),
                 Ok(n) => {
-                    let mut core = shared.core.lock();
+                    let mut core = shared.lock_core().await;
                     if core.replication.link_epoch != epoch {
                         return Ok(());
                     }
@@ -885,7 +886,7 @@ async fn stream_from_master(
             },
             _ = ack_timer.tick() => {
                 let (offset, last_io) = {
-                    let core = shared.core.lock();
+                    let core = shared.lock_core().await;
                     if core.replication.link_epoch != epoch {
                         return Ok(());
                     }
@@ -905,7 +906,7 @@ async fn stream_from_master(
 /// Applies every complete command in `rbuf` under one lock hold; returns the offsets of the
 /// ACKs the master asked for (REPLCONF GETACK).
 #[allow(clippy::too_many_arguments)]
-fn apply_stream(
+async fn apply_stream(
     shared: &Shared,
     epoch: u64,
     master: &mut Client,
@@ -916,7 +917,7 @@ fn apply_stream(
     scratch: &mut BytesMut,
 ) -> Result<Vec<u64>, String> {
     let mut acks = Vec::new();
-    let mut core = shared.core.lock();
+    let mut core = shared.lock_core().await;
     if core.replication.link_epoch != epoch {
         return Ok(acks);
     }
@@ -948,9 +949,11 @@ fn apply_stream(
                 String::from_utf8_lossy(&args[0])
             );
             // `propagation-error-behavior panic|panic-on-replicas`: the operator prefers a dead
-            // replica to a diverging one.
+            // replica to a diverging one. A writable replica may legitimately diverge (its own
+            // writes), so it never panics, as in Redis.
             if core.config.propagation_error_behavior
                 != ferrodis_config::PropagationErrorBehavior::Ignore
+                && core.config.replica_read_only
             {
                 log!(
                     Warning,

@@ -34,8 +34,11 @@ pub fn answer(
         }
         "shutdown" if args[1..].iter().any(|a| a.eq_ignore_ascii_case(b"nosave")) => {
             crate::log!(Warning, "User requested shutdown...");
+            crate::net::close_listeners();
             crate::log!(Warning, "Redis is now ready to exit, bye bye...");
-            std::process::exit(0);
+            // At once, as Redis: the listening sockets close with the process.
+            // SAFETY: _exit takes no pointers and never returns.
+            unsafe { libc::_exit(0) }
         }
         _ if cmd.has(flags::ALLOW_BUSY) && cmd.name != "shutdown" => false,
         _ => {

@@ -76,15 +76,17 @@ pub fn frame_to_lua(lua: &Lua, frame: Frame, resp3: bool) -> mlua::Result<LuaVal
             }
             LuaValue::Table(t)
         }
+        // Filled from empty, as Redis's lua_newtable: integer keys then land where Redis's
+        // tables put them, so the map's and set's iteration order is Redis's.
         Frame::Map(pairs) => {
-            let t = lua.create_table_with_capacity(0, pairs.len())?;
+            let t = lua.create_table()?;
             for (k, v) in pairs {
                 t.raw_set(frame_to_lua(lua, k, resp3)?, frame_to_lua(lua, v, resp3)?)?;
             }
             single(lua, "map", LuaValue::Table(t))?
         }
         Frame::Set(items) => {
-            let t = lua.create_table_with_capacity(0, items.len())?;
+            let t = lua.create_table()?;
             for item in items {
                 t.raw_set(frame_to_lua(lua, item, resp3)?, true)?;
             }
@@ -230,6 +232,10 @@ pub fn parse_reply(out: &[u8]) -> Frame {
         ..Default::default()
     };
     match ferrodis_resp::parse_frame(out, &limits) {
+        // Attributes are not shown to scripts: the reply is the frame after them.
+        Ok(Some((Frame::Attribute(_), used))) => parse_reply(&out[used..]),
+        // A push is not a reply: Redis's parser gives the script nil for it.
+        Ok(Some((Frame::Push(_), _))) => Frame::Null,
         Ok(Some((frame, _))) => frame,
         _ => Frame::Null,
     }

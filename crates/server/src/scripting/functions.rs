@@ -45,9 +45,9 @@ pub struct Functions {
     watch: Arc<ScriptWatch>,
     deprecated_api: bool,
     sandbox: Option<Sandbox>,
-    /// Lowercased library name → library.
+    /// Library name (case-sensitive, as Redis) → library.
     libraries: BTreeMap<String, Library>,
-    /// Lowercased function name → lowercased library name.
+    /// Lowercased function name → library name.
     index: BTreeMap<String, String>,
 }
 
@@ -77,6 +77,15 @@ impl Functions {
         Ok(self.sandbox.as_ref().expect("just created"))
     }
 
+    pub fn sandbox(&self) -> Option<&Sandbox> {
+        self.sandbox.as_ref()
+    }
+
+    /// The libraries' code, in bytes (INFO used_memory_functions).
+    pub fn code_bytes(&self) -> u64 {
+        self.libraries.values().map(|l| l.code.len() as u64).sum()
+    }
+
     pub fn find(&self, name: &[u8]) -> Option<&FunctionInfo> {
         let key = String::from_utf8_lossy(name).to_ascii_lowercase();
         let lib = self.libraries.get(self.index.get(&key)?)?;
@@ -101,7 +110,8 @@ impl Functions {
         timeout: Option<Duration>,
     ) -> Result<String, String> {
         let meta = parse_metadata(&code)?;
-        let key = meta.name.to_ascii_lowercase();
+        meta.validate()?;
+        let key = meta.name.clone();
         if self.libraries.contains_key(&key) && !replace {
             return Err(format!("ERR Library '{}' already exists", meta.name));
         }
@@ -120,7 +130,7 @@ impl Functions {
 
     /// FUNCTION DELETE.
     pub fn delete(&mut self, name: &[u8]) -> Result<(), String> {
-        let key = String::from_utf8_lossy(name).to_ascii_lowercase();
+        let key = String::from_utf8_lossy(name).into_owned();
         self.unlink(&key)
             .map(|_| ())
             .ok_or_else(|| "ERR Library not found".to_string())
@@ -167,10 +177,7 @@ impl Functions {
         let mut incoming: Vec<Library> = Vec::new();
         for code in codes {
             let lib = self.compile(&code, timeout)?;
-            if incoming
-                .iter()
-                .any(|l| l.name.eq_ignore_ascii_case(&lib.name))
-            {
+            if incoming.iter().any(|l| l.name == lib.name) {
                 return Err(format!("ERR Library {} already exists", lib.name));
             }
             incoming.push(lib);
@@ -179,10 +186,7 @@ impl Functions {
             self.libraries.clear();
             self.index.clear();
         }
-        let replaced: Vec<String> = incoming
-            .iter()
-            .map(|l| l.name.to_ascii_lowercase())
-            .collect();
+        let replaced: Vec<String> = incoming.iter().map(|l| l.name.clone()).collect();
         for (lib, key) in incoming.iter().zip(&replaced) {
             if self.libraries.contains_key(key) && policy == RestorePolicy::Append {
                 return Err(format!("ERR Library {} already exists", lib.name));
@@ -211,7 +215,7 @@ impl Functions {
     }
 
     fn link(&mut self, lib: Library) {
-        let key = lib.name.to_ascii_lowercase();
+        let key = lib.name.clone();
         for f in &lib.functions {
             self.index.insert(f.name.to_ascii_lowercase(), key.clone());
         }
@@ -237,12 +241,7 @@ impl Functions {
     /// Runs a library's code under the load-time API; its registered functions.
     fn compile(&mut self, code: &Bytes, timeout: Option<Duration>) -> Result<Library, String> {
         let meta = parse_metadata(code)?;
-        if !valid_name(meta.name.as_bytes()) {
-            return Err(format!("ERR {NAME_RULE}"));
-        }
-        if !meta.engine.eq_ignore_ascii_case("lua") {
-            return Err(format!("ERR Engine '{}' not found", meta.engine));
-        }
+        meta.validate()?;
         let watch = self.watch.clone();
         let state = self.state()?;
         let chunk = state
@@ -307,6 +306,19 @@ struct Metadata {
     code_start: usize,
 }
 
+impl Metadata {
+    /// The name's characters, then the engine, in Redis's order.
+    fn validate(&self) -> Result<(), String> {
+        if !valid_name(self.name.as_bytes()) {
+            return Err(format!("ERR {NAME_RULE}"));
+        }
+        if !self.engine.eq_ignore_ascii_case("lua") {
+            return Err(format!("ERR Engine '{}' not found", self.engine));
+        }
+        Ok(())
+    }
+}
+
 /// Redis's functionExtractLibMetaData.
 fn parse_metadata(code: &[u8]) -> Result<Metadata, String> {
     if !code.starts_with(b"#!") {
@@ -348,6 +360,10 @@ fn read_function_records(body: &[u8], version: u16) -> Result<Vec<Bytes>, String
     let mut reader = ferrodis_rdb::Reader::without_header(body, version);
     let mut codes = Vec::new();
     while (reader.offset() as usize) < body.len() {
+        use ferrodis_rdb::opcodes::{FUNCTION_PRE_GA, FUNCTION2};
+        if !matches!(body[reader.offset() as usize], FUNCTION2 | FUNCTION_PRE_GA) {
+            return Err("ERR given type is not a function".into());
+        }
         match reader.next_record() {
             Ok(ferrodis_rdb::Record::Function(code)) => codes.push(Bytes::from(code)),
             Ok(_) => return Err("ERR given type is not a function".into()),

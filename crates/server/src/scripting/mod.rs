@@ -96,6 +96,8 @@ pub struct Scripting {
     /// SHA1 (lowercase hex) → compiled script, for EVALSHA and SCRIPT EXISTS.
     pub scripts: HashMap<String, CachedScript>,
     pub functions: functions::Functions,
+    /// Invocations since the last incremental GC step.
+    pub runs_since_gc: u32,
 }
 
 impl Default for Scripting {
@@ -124,6 +126,7 @@ impl Scripting {
             deprecated_api,
             eval: None,
             scripts: HashMap::new(),
+            runs_since_gc: 0,
         }
     }
 
@@ -186,6 +189,35 @@ impl Scripting {
             _ => return None,
         };
         (!flags.eval_compat).then_some(flags)
+    }
+}
+
+/// INFO memory's scripting fields.
+pub struct ScriptMemory {
+    pub vm_eval: u64,
+    pub vm_functions: u64,
+    pub scripts_eval: u64,
+    pub functions: u64,
+    pub cached_scripts: usize,
+    pub functions_count: usize,
+    pub libraries: usize,
+}
+
+/// What an unused Lua 5.1 state holds (Redis reports about this much before any script).
+const EMPTY_LUA_BYTES: u64 = 31_744;
+
+impl Scripting {
+    pub fn memory(&self) -> ScriptMemory {
+        let vm = |s: Option<&Sandbox>| s.map_or(EMPTY_LUA_BYTES, |s| s.lua.used_memory() as u64);
+        ScriptMemory {
+            vm_eval: vm(self.eval.as_ref()),
+            vm_functions: vm(self.functions.sandbox()),
+            scripts_eval: self.scripts.len() as u64 * std::mem::size_of::<CachedScript>() as u64,
+            functions: self.functions.code_bytes(),
+            cached_scripts: self.scripts.len(),
+            functions_count: self.functions.function_count(),
+            libraries: self.functions.libraries().count(),
+        }
     }
 }
 

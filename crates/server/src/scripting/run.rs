@@ -115,15 +115,37 @@ pub fn invoke(ctx: &mut Ctx, inv: Invocation) -> CmdResult {
     });
     let (ctx, _, _) = cell.into_inner();
     ctx.core.script_no_propagate = false;
+    // A little garbage collection every 50 runs, as Redis: a full cycle now and then would
+    // cost more latency than these steps.
+    ctx.core.scripting.runs_since_gc += 1;
+    if ctx.core.scripting.runs_since_gc >= 50 {
+        ctx.core.scripting.runs_since_gc = 0;
+        let _ = lua.gc_step();
+    }
     if watch.finish() {
         let _ = sandbox::install_hook(&lua, watch, false);
     }
     match outcome {
         Ok((true, value, resp3)) => {
+            // A returned error table is an error reply: counted in the error stats, unless it is
+            // a refusal redis.pcall already counted.
+            if let LuaValue::Table(t) = &value
+                && let Ok(LuaValue::String(e)) = t.raw_get::<LuaValue>("err")
+                && !already_counted(&value)
+            {
+                crate::cmd::count_error(ctx.core, &String::from_utf8_lossy(&e.as_bytes()));
+            }
             convert::write_reply(ctx.out, caller_proto, resp3, &value);
             Ok(())
         }
-        Ok((false, err, _)) => Err(error_reply(&err, &inv.name).into()),
+        Ok((false, err, _)) => {
+            let text = error_reply(&err, &inv.name);
+            if already_counted(&err) {
+                ferrodis_resp::write_error(ctx.out, text.as_bytes());
+                return Ok(());
+            }
+            Err(text.into())
+        }
         Err(e) => Err(format!(
             "ERR Error running script {}, {}",
             inv.name,
@@ -239,6 +261,13 @@ fn error_value(lua: &Lua, msg: &str) -> mlua::Result<(LuaValue, bool)> {
     let t = lua.create_table()?;
     t.raw_set("err", msg)?;
     Ok((LuaValue::Table(t), true))
+}
+
+/// An error raised by `redis.call` for a command that failed: the command's own reply
+/// counted it in the error stats already (Redis's ignore_error_stats_update).
+fn already_counted(err: &LuaValue) -> bool {
+    matches!(err, LuaValue::Table(t)
+        if t.raw_get::<bool>("ignore_error_stats_update").unwrap_or(false))
 }
 
 /// The caller's error for a script that raised: `<err> script: <name>, on <source>:<line>.`

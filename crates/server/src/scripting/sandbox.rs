@@ -56,6 +56,7 @@ local G = _G
 local raw_setmetatable, raw_getmetatable, raw_rawset, raw_rawget = setmetatable, getmetatable, rawset, rawget
 local raw_error, raw_type, raw_tostring, raw_pcall, raw_xpcall = error, type, tostring, pcall, xpcall
 local raw_loadstring, raw_select, raw_unpack, raw_pairs, raw_next = loadstring, select, unpack, pairs, next
+local raw_tonumber = tonumber
 local concat, maxn = table.concat, table.maxn
 local dbg = debug
 
@@ -128,6 +129,19 @@ local function pcall_result(ok, ...)
   return false, e
 end
 G.pcall = function(...) return pcall_result(raw_pcall(...)) end
+
+-- Lua 5.1.5's unpack overflows the stack check for ranges near 2^31 (Redis patches its copy);
+-- a range no stack could hold is refused before it reaches it.
+G.unpack = function(...)
+  local t, i, j = ...
+  local first = i == nil and 1 or raw_tonumber(i)
+  local last = j == nil and (raw_type(t) == 'table' and #t or 0) or raw_tonumber(j)
+  if first and last and last >= first and last - first >= 8000 then
+    raw_error('too many results to unpack', 0)
+  end
+  -- Forwarded as given: unpack's stack check counts its own arguments.
+  return raw_unpack(...)
+end
 
 G.setmetatable = function(t, mt)
   if readonly[t] then raw_error('Attempt to modify a readonly table', 2) end
@@ -216,11 +230,14 @@ local function handler(err)
   while true do
     info = dbg.getinfo(level, 'nSl')
     if not info then break end
-    if info.what ~= 'C' and info.source ~= '=sandbox' then break end
+    -- Skip C functions, the sandbox's own wrappers and the marks tail calls leave.
+    if info.what ~= 'C' and info.what ~= 'tail' and info.source ~= '=sandbox' then break end
     level = level + 1
   end
   if raw_type(err) ~= 'table' then
-    err = {err = native.errreply(err)}
+    -- A redis.call error was already counted in the error stats by the command that failed.
+    local text, counted = native.errreply(err)
+    err = {err = text, ignore_error_stats_update = counted}
   end
   if info then
     err.source = info.source
