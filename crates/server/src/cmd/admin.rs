@@ -187,6 +187,15 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .chunks(2)
         .map(|p| (p[0].as_ref(), p[1].as_ref()))
         .collect();
+    // Redis's DENY_LOADING_CONFIG: these cannot change while a load (async included) runs.
+    let deny_while_loading = |name: &[u8]| {
+        [&b"appendonly"[..], b"repl-diskless-load", b"dir"]
+            .iter()
+            .any(|d| name.eq_ignore_ascii_case(d))
+    };
+    if ctx.core.persistence.loading.is_some() && pairs.iter().any(|(n, _)| deny_while_loading(n)) {
+        return Err(errors::LOADING.into());
+    }
     let changed = ctx.core.config.set(&pairs)?;
     ctx.core.config_epoch += 1;
     for name in changed {

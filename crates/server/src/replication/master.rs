@@ -87,7 +87,13 @@ pub async fn full_sync<S: AsyncRead + AsyncWrite + Unpin>(
         let replid = core.replication.ids.replid.clone();
         let offset = core.replication.master_repl_offset;
         match core.replication.replicas.get_mut(&client.id) {
-            Some(r) => r.state = ReplicaState::SendBulk,
+            Some(r) => {
+                r.state = if diskless {
+                    ReplicaState::StreamingRdb
+                } else {
+                    ReplicaState::SendBulk
+                }
+            }
             // Killed while waiting.
             None => return Err(()),
         }

@@ -48,7 +48,10 @@ pub struct ReplicaInfo {
 pub enum ReplicaState {
     /// Waiting for the snapshot to start (diskless delay).
     WaitBgsave,
-    /// The RDB is being transferred; the stream is queued behind it.
+    /// A diskless RDB is being streamed; the stream is queued behind it. INFO calls it
+    /// `wait_bgsave`, as Redis (its replica waits for the fork child that writes the socket).
+    StreamingRdb,
+    /// The RDB file is being sent; the stream is queued behind it.
     SendBulk,
     Online,
 }
@@ -102,7 +105,7 @@ impl ReplicaInfo {
 impl ReplicaState {
     pub fn name(self) -> &'static str {
         match self {
-            ReplicaState::WaitBgsave => "wait_bgsave",
+            ReplicaState::WaitBgsave | ReplicaState::StreamingRdb => "wait_bgsave",
             ReplicaState::SendBulk => "send_bulk",
             ReplicaState::Online => "online",
         }
