@@ -181,20 +181,12 @@ fn evalsha_ro(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn fcall_generic(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> CmdResult {
-    if ctx.core.scripting.functions.find(&args[1]).is_none() {
-        return Err("ERR Function not found".into());
-    }
-    let numkeys = parse_int(&args[2]).map_err(|_| "ERR Bad number of keys provided")?;
-    if numkeys < 0 {
-        return Err("ERR Number of keys can't be negative".into());
-    }
-    if numkeys as usize > args.len() - 3 {
-        return Err("ERR Number of keys can't be greater than number of args".into());
-    }
+    // Redis's order: the function, then numkeys (split_keys checks its sign and size).
     let Some(f) = ctx.core.scripting.functions.find(&args[1]) else {
         return Err("ERR Function not found".into());
     };
     let (function, flags, name) = (f.callback.clone(), f.flags, f.name.clone());
+    parse_int(&args[2]).map_err(|_| "ERR Bad number of keys provided")?;
     let (keys, argv) = split_keys(args)?;
     run::invoke(
         ctx,

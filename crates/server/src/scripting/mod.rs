@@ -100,12 +100,6 @@ pub struct Scripting {
     pub runs_since_gc: u32,
 }
 
-impl Default for Scripting {
-    fn default() -> Self {
-        Scripting::new(Arc::new(ScriptWatch::default()), false)
-    }
-}
-
 /// Lowercase hex SHA1, as Redis names scripts.
 pub fn sha1_hex(body: &[u8]) -> String {
     use sha1::{Digest, Sha1};
